@@ -3,18 +3,19 @@
 Run on its own with `pytest -m browser`. Skips (with the reason) when Chromium, playwright or JupyterLab are missing,
 unless `LEARNKIT_REQUIRE_BROWSER=1`, where a missing piece fails the test. Never runs `playwright install`: it drives the
 system Chromium (`/usr/bin/chromium`, or `LEARNKIT_CHROMIUM`)."""
-import json, os, secrets, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
+import json, os, re, secrets, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 from importlib.util import find_spec
 from pathlib import Path
 import pytest
 
-pytestmark = pytest.mark.browser
+# Each test must finish in under 3 minutes (pytest-timeout, when installed, enforces it).
+pytestmark = [pytest.mark.browser] + ([pytest.mark.timeout(180)] if find_spec('pytest_timeout') else [])
 
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
                  '--no-first-run', '--disable-sync', '--disable-quic']
 # Browser console messages that mean a widget did not render: a front end/kernel widget version mismatch or a lost model.
 WIDGET_ERRORS = ('is not registered', 'Failed to load model', 'Could not create a model', 'Could not create view',
-                 'Class .* not found', 'No version of module')
+                 'Class .* not found', 'No version of module', 'model not found', 'Error displaying widget')
 CELL_TIMEOUT = 90_000  # ms for one cell: the first fastai import in a cold kernel is the slowest step
 
 def _need(ok, reason):
@@ -24,16 +25,15 @@ def _need(ok, reason):
     pytest.skip(reason)
 
 def _chromium():
-    for c in (os.environ.get('LEARNKIT_CHROMIUM'), '/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')):
-        if c and Path(c).exists(): return c
+    "The Chromium to drive: `LEARNKIT_CHROMIUM` when set, else Debian's `/usr/bin/chromium` or one on PATH."
+    if 'LEARNKIT_CHROMIUM' in os.environ: cands = [os.environ['LEARNKIT_CHROMIUM']]
+    else: cands = ['/usr/bin/chromium', shutil.which('chromium'), shutil.which('chromium-browser')]
+    return next((c for c in cands if c and Path(c).is_file()), None)
 
 def _free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
-
-def _get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r: return json.loads(r.read() or b'null')
 
 def _lab_env(tmp):
     "Environment for the server and its kernels: every Jupyter/IPython/learnkit folder inside `tmp`."
@@ -43,7 +43,8 @@ def _lab_env(tmp):
     for k, v in dirs.items():
         (tmp/v).mkdir(parents=True, exist_ok=True)
         env[k] = str(tmp/v)
-    env.pop('JUPYTER_PATH', None); env.pop('JUPYTER_PREFER_ENV_PATH', None)
+    env.pop('JUPYTER_PATH', None)
+    env['JUPYTER_PREFER_ENV_PATH'] = '0'  # our kernelspec, not the environment's, wins
     env['PYTHONUNBUFFERED'] = '1'
     # The kernel must be this interpreter (with learnkit installed), whatever kernelspecs the machine has.
     ks = tmp/'jdata'/'kernels'/'python3'
@@ -53,10 +54,13 @@ def _lab_env(tmp):
     # No news feed, no update check: nothing pops up over the notebook and nothing leaves the machine.
     (tmp/'jconfig'/'jupyter_server_config.json').write_text(json.dumps(
         {'LabApp': {'news_url': None, 'check_for_updates_class': 'jupyterlab.NeverCheckForUpdate', 'extension_manager': 'readonly'}}))
-    # Render every cell (no virtual scrolling), so off-screen outputs are in the DOM to be checked.
-    st = tmp/'jconfig'/'lab'/'user-settings'/'@jupyterlab'/'notebook-extension'
-    st.mkdir(parents=True, exist_ok=True)
-    (st/'tracker.jupyterlab-settings').write_text(json.dumps({'windowingMode': 'none'}))
+    # No news prompt over the notebook; render every cell (no virtual scrolling) so off-screen outputs are in the DOM.
+    settings = {'apputils-extension/notification': {'fetchNews': 'false', 'checkForUpdates': False},
+                'notebook-extension/tracker': {'windowingMode': 'none'}}
+    for name, vals in settings.items():
+        f = tmp/'jconfig'/'lab'/'user-settings'/'@jupyterlab'/f'{name}.jupyterlab-settings'
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(vals))
     return env
 
 class Lab:
@@ -100,13 +104,26 @@ class Lab:
         if p is None or p.poll() is not None: return
         try: self.api('/api/shutdown', method='POST')
         except Exception: pass
-        try: p.wait(timeout)
-        except subprocess.TimeoutExpired: pass
+        try: p.wait(timeout); self.clean = True
+        except subprocess.TimeoutExpired: self.clean = False
         for sig in (signal.SIGTERM, signal.SIGKILL):
-            try: os.killpg(p.pid, sig)  # the group we started: stray kernels included
+            try: os.killpg(p.pid, sig)  # the group we started
             except ProcessLookupError: break
             time.sleep(0.5)
         p.wait(10)
+        self.leftover = self.kernel_pids()
+        for pid in self.leftover:  # kernels run in sessions of their own: end ours by pid
+            try: os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError: pass
+
+    def kernel_pids(self):
+        "Pids of live kernels whose connection file is in this server's runtime folder (Linux /proc)."
+        rt, pids = self.env['JUPYTER_RUNTIME_DIR'], []
+        for d in Path('/proc').glob('[0-9]*'):
+            try: cmd = (d/'cmdline').read_bytes().split(b'\0')
+            except OSError: continue
+            if any(a.decode(errors='replace').startswith(rt) for a in cmd): pids.append(int(d.name))
+        return pids
 
 def write_notebook(path, sources):
     "Write a notebook of code cells `sources` for the python3 kernel."
@@ -117,25 +134,31 @@ def write_notebook(path, sources):
     Path(path).write_text(json.dumps(nb, indent=1))
     return path
 
+def _need_browser_stack():
+    "Check every piece before starting anything, so a missing one skips (or fails) at once."
+    _need(find_spec('jupyterlab') is not None, 'JupyterLab is not installed (pip install "learnkit[test]")')
+    _need(find_spec('ipykernel') is not None, 'ipykernel is not installed')
+    _need(find_spec('playwright') is not None, 'playwright is not installed (pip install playwright; it drives the system Chromium)')
+    _need(_chromium() is not None, f"Chromium not found at {os.environ.get('LEARNKIT_CHROMIUM', '/usr/bin/chromium')} "
+                                   "(apt-get install -y chromium, or set LEARNKIT_CHROMIUM)")
+
 @pytest.fixture
 def e2e_lab(tmp_path):
     "A running JupyterLab server with its own HOME, Jupyter, IPython and learnkit folders under `tmp_path`."
-    _need(find_spec('jupyterlab') is not None, 'JupyterLab is not installed (pip install "learnkit[test]")')
-    _need(find_spec('ipykernel') is not None, 'ipykernel is not installed')
+    _need_browser_stack()
     lab = Lab(tmp_path).start()
     yield lab
     lab.stop()
     assert lab.proc.returncode is not None, 'the JupyterLab server did not stop'
+    assert not lab.leftover, f'kernels still running after the server shut down: {lab.leftover}'
 
 @pytest.fixture
 def e2e_page(tmp_path):
     "A headless Chromium page (system Chromium driven by playwright) that records console errors in `page.errors`."
-    _need(find_spec('playwright') is not None, 'playwright is not installed (pip install playwright; it drives the system Chromium)')
-    exe = _chromium()
-    _need(exe is not None, 'Chromium not found at /usr/bin/chromium (apt-get install -y chromium, or set LEARNKIT_CHROMIUM)')
+    _need_browser_stack()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={'width': 1400, 'height': 1000})
         page.errors = []
         page.on('console', lambda m: m.type == 'error' and page.errors.append(m.text))
@@ -148,7 +171,6 @@ def _cells(page): return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp
 
 def wait_idle(page, lab, timeout=60):
     "Wait until the notebook shows its kernel as Idle and the server agrees every kernel is idle."
-    import re
     from playwright.sync_api import expect
     expect(page.locator('.jp-StatusBar-TextItem', has_text=re.compile(r'\|\s*Idle'))).to_have_count(1, timeout=timeout*1000)
     end = time.monotonic() + timeout
@@ -164,7 +186,6 @@ def open_notebook(page, lab, name):
 
 def run_cell(page, i, timeout=CELL_TIMEOUT):
     "Click into cell `i`, press Shift+Enter and wait for its prompt to show an execution count; returns the cell."
-    import re
     from playwright.sync_api import expect
     cell = _cells(page).nth(i)
     cell.locator('.jp-InputArea-editor').click()
@@ -172,10 +193,10 @@ def run_cell(page, i, timeout=CELL_TIMEOUT):
     expect(cell.locator('.jp-InputPrompt')).to_have_text(re.compile(r'\[\d+\]'), timeout=timeout)
     return cell
 
-def output_text(cell): return cell.locator('.jp-OutputArea').inner_text()
+def output_text(cell): return cell.locator('.jp-Cell-outputArea').inner_text()
 
 def widget_errors(page):
-    import re
+    "Console errors that mean a widget was not drawn."
     return [m for m in page.errors if any(re.search(p, m) for p in WIDGET_ERRORS)]
 
 def shoot(page, path):
@@ -186,17 +207,32 @@ def shoot(page, path):
 def test_lab_runs_learnkit_cell(e2e_lab, e2e_page, tmp_path):
     "The harness itself: `%load_ext learnkit` and a plain print run in a real kernel and show in the browser."
     page = e2e_page
-    write_notebook(e2e_lab.root/'hello.ipynb', ['%load_ext learnkit', "import learnkit, sys\nprint('kernel says', 6*7, sys.executable)"])
+    bad_widget = ("import ipywidgets, traitlets\nclass Unknown(ipywidgets.DOMWidget):\n"
+                  "    _model_module = traitlets.Unicode('no-such-widget-module').tag(sync=True)\nUnknown()")
+    write_notebook(e2e_lab.root/'hello.ipynb', ['%load_ext learnkit', "import os, sys\nprint('kernel says', 6*7, sys.executable, os.getpid())",
+                                                bad_widget])
     try:
         open_notebook(page, e2e_lab, 'hello.ipynb')
         c0 = run_cell(page, 0)
         assert output_text(c0).strip() == '', f'%load_ext learnkit printed: {output_text(c0)!r}'
         c1 = run_cell(page, 1)
         from playwright.sync_api import expect
-        expect(c1.locator('.jp-OutputArea')).to_contain_text(f'kernel says 42 {sys.executable}')
+        expect(c1.locator('.jp-Cell-outputArea')).to_contain_text(f'kernel says 42 {sys.executable}')
         assert not c1.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').count()
+        assert not widget_errors(page), widget_errors(page)
+        # The console check catches a widget the front end cannot build (as a version mismatch would show).
+        run_cell(page, 2)
+        end = time.monotonic() + 30
+        while not widget_errors(page) and time.monotonic() < end: page.wait_for_timeout(100)
+        assert any('no-such-widget-module' in m for m in widget_errors(page)), page.errors
     finally: shoot(page, tmp_path/'final.png')
-    assert not widget_errors(page), widget_errors(page)
+    # Shutting the server down through its API stops it and its kernel: nothing is left running.
+    kernel_pid = int(output_text(c1).split()[-1])
+    assert e2e_lab.kernel_pids() == [kernel_pid]
+    e2e_lab.stop()
+    assert e2e_lab.clean, 'the server did not stop within 30s of /api/shutdown'
+    assert not e2e_lab.leftover
+    with pytest.raises(ProcessLookupError): os.kill(kernel_pid, 0)
 
 def _demo_ref(start):
     "The stable id (REF) of the demo chapter's code cell whose source starts with `start`."
@@ -220,7 +256,7 @@ def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         open_notebook(page, lab, 'study.ipynb')
         run_cell(page, 0)
         # The panel is a live widget (not its text fallback), showing the chapter and its sections.
-        panel = run_cell(page, 1).locator('.jp-OutputArea')
+        panel = run_cell(page, 1).locator('.jp-Cell-outputArea')
         expect(panel.locator('.jupyter-widgets').first).to_be_visible(timeout=30_000)
         expect(panel).to_contain_text(chapter.title)
         for s in chapter.sections:
@@ -228,16 +264,20 @@ def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         # The button's result lands in the panel's Output widget.
         panel.get_by_role('button', name='Scaffold reproduction').click()
         expect(panel.locator('.widget-output')).to_contain_text('demo_reproduce.ipynb', timeout=30_000)
+        scaffold = lab.api('/api/contents/demo_reproduce.ipynb')['content']  # beside the notebook, where the learner looks
+        assert any(''.join(c['source']).startswith(f'%%reproduce {ref}') for c in scaffold['cells']), 'no blank for the reproduced cell'
         shoot(page, tmp_path/'panel.png')
         run_cell(page, 2)
-        verdict = run_cell(page, 3).locator('.jp-OutputArea')
+        verdict = run_cell(page, 3).locator('.jp-Cell-outputArea')
         expect(verdict).to_contain_text('112')  # the cell's own output is still shown
-        expect(verdict).to_contain_text('match')
-        timing = run_cell(page, 4).locator('.jp-OutputArea')
-        expect(timing).to_contain_text('per loop')
+        expect(verdict).to_contain_text(re.compile(r'(?<![a-z])match'))  # 'match', not 'mismatch'
+        timing = run_cell(page, 4).locator('.jp-Cell-outputArea')
+        expect(timing).to_contain_text(re.compile(r'per loop .*logged'))
         wait_idle(page, lab)
         for i in range(5):
-            errs = _cells(page).nth(i).locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
-            assert not errs.count(), f'cell {i} shows an error: {errs.all_inner_texts()}'
+            errs = _cells(page).nth(i).locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+            if i == 2: errs = [e for e in errs if 'Traceback' in e or 'Error' in e.replace('Warning', '')]  # fastai/torch import warnings are not ours
+            assert not errs, f'cell {i} shows an error: {errs}'
+        expect(page.get_by_text('Error displaying widget')).to_have_count(0)
     finally: shoot(page, tmp_path/'final.png')
     assert not widget_errors(page), widget_errors(page)

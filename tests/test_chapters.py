@@ -37,6 +37,7 @@ def test_a_path_names_a_chapter(tmp_path):
     assert locate(str(p)) == p.resolve()
     other = tmp_path/'my_notes.ipynb'; other.write_text(MINI.read_text())
     assert resolve(str(other)).key == 'my_notes'
+    assert load_chapter('my_notes').path == other.resolve()  # %lesson PATH, then %%reproduce finds it by key
 
 def test_locate_prefers_explicit_folder_then_clone(tmp_path, monkeypatch, fastbook):
     monkeypatch.chdir(tmp_path)
@@ -197,6 +198,7 @@ def test_real_chapters_parse(fastbook):
         assert all(q.text for q in ch.questions)
         assert any(c.kind == 'setup' for c in ch.cells)
         assert not any(s.title.lower().startswith('end sidebar') for s in ch.sections)
+        assert not any('=' in s.title for s in ch.sections)  # commented-out code in markdown is not a heading
 
 def test_real_chapter_questionnaire_counts(fastbook):
     ch = load_chapter(str(fastbook/'04_mnist_basics.ipynb'))

@@ -1,0 +1,155 @@
+"learnkit.compare on real outputs: every output type produced by running real code in a real kernel."
+import json, subprocess, sys
+import pytest
+
+CELLS = {
+    # name: source (each run once in one kernel; outputs compared in pairs below)
+    'imports': "import torch, numpy as np, pandas as pd, warnings, matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\nimport matplotlib.pyplot as plt\nfrom pathlib import Path\nfrom fastcore.foundation import L",
+    't': "t = torch.arange(12.).reshape(3, 4)/7\nt",
+    't_tiny': "t*(1+2e-5)",
+    't_T': "t.T",
+    't_x2': "t*2",
+    't_int': "(t*7).int()",
+    't_grad': "torch.ones(2, 3, requires_grad=True).sum(0)",
+    't_grad2': "(torch.ones(2, 3)*1).sum(0)",
+    'img': "from fastai.torch_core import TensorImage\nTensorImage(torch.zeros(3, 2))",
+    'a': "np.arange(6).reshape(2, 3)",
+    'a_f': "np.arange(6).reshape(2, 3)/1.",
+    'df': "df = pd.DataFrame({'a': [1.5, 2.5, 3.25], 'b': ['x', 'y', 'z']})\ndf",
+    'df_close': "pd.DataFrame({'a': [1.5, 2.5, 3.25000001], 'b': ['x', 'y', 'z']})",
+    'df_val': "pd.DataFrame({'a': [1.5, 2.5, 9.0], 'b': ['x', 'y', 'z']})",
+    'df_col': "df.assign(c=1)",
+    'plot': "plt.figure(figsize=(4, 3)); plt.plot([1, 3, 2, 4]); plt.show()",
+    'plot2': "plt.figure(figsize=(4, 3)); plt.plot([1, 3, 2, 4]); plt.show()",
+    'plot_other': "plt.figure(figsize=(4, 3)); plt.imshow(np.random.RandomState(0).rand(30, 40)); plt.show()",
+    'plot_wide': "plt.figure(figsize=(8, 2)); plt.plot([1, 3, 2, 4]); plt.show()",
+    'fit_setup': "from fastai.basics import *\nfrom fastai.callback.all import *\ndef tiny(seed):\n    set_seed(seed)\n    x = torch.randn(64, 2); y = (x[:, 0] > 0).long()\n    dls = DataLoaders.from_dsets(list(zip(x[:48], y[:48])), list(zip(x[48:], y[48:])), bs=16)\n    return Learner(dls, nn.Linear(2, 2), loss_func=CrossEntropyLossFlat(), metrics=accuracy)",
+    'fit_a': "tiny(1).fit(2, 0.1)",
+    'fit_b': "tiny(2).fit(2, 0.1)",
+    'fit_3': "tiny(1).fit(3, 0.1)",
+    'stream': "import sys\nfor i in range(5): print(f'\\r{i*25}%', end='')\nprint()\nwarnings.warn('careful')\nprint('done')",
+    'stream2': "print('100%')\nprint('done')",
+    'paths': "L([Path('/root/.fastai/data/mnist_sample/valid'), Path('/root/.fastai/data/mnist_sample/train')])",
+    'paths2': "L([Path('/home/me/.fastai/data/mnist_sample/train'), Path('/home/me/.fastai/data/mnist_sample/valid')])",
+    'paths3': "L([Path('/home/me/.fastai/data/mnist_sample/train')])",
+    'obj': "object()",
+    'obj2': "object()",
+    'err': "1/0",
+    'widget': "import ipywidgets as W\nW.IntSlider(3)",
+    'scalar': "len(df)*37",
+    'scalar2': "len(df)*38",
+}
+
+@pytest.fixture(scope='module')
+def outs():
+    "Each cell's outputs, from one real kernel run of all the cells."
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in CELLS.values()]
+    NotebookClient(nb, timeout=300, kernel_name='python3', allow_errors=True).execute()
+    return {k: json.loads(json.dumps(c.outputs)) for k, c in zip(CELLS, nb.cells)}
+
+def V(outs, goal, got, **kw):
+    from learnkit.compare import compare_outputs
+    return compare_outputs(outs[goal], outs[got], **kw)
+
+def test_same_output_matches(outs):
+    for k in ('t', 'a', 'df', 'fit_a', 'stream', 'paths', 'obj', 'img', 'scalar'):
+        assert V(outs, k, k).verdict == 'match', k
+
+def test_tensors(outs):
+    assert V(outs, 't', 't_tiny').verdict in ('match', 'close')
+    v = V(outs, 't', 't_T')
+    assert (v.verdict, v.detail) == ('mismatch', 'expected shape (3, 4), got (4, 3)')
+    v = V(outs, 't', 't_x2')
+    assert v.verdict == 'shape-only' and 'values differ' in v.detail
+    assert 'dtype' in V(outs, 't', 't_int').detail
+    assert V(outs, 't_grad', 't_grad2').verdict == 'match'  # grad_fn suffix ignored
+    assert V(outs, 'img', 't').verdict == 'mismatch'  # a TensorImage is not a plain tensor
+
+def test_arrays(outs):
+    assert V(outs, 'a', 'a').verdict == 'match'
+    assert V(outs, 'a', 'a_f').verdict == 'mismatch'
+
+def test_dataframes(outs):
+    assert V(outs, 'df', 'df_close').verdict in ('match', 'close')
+    assert V(outs, 'df', 'df_val').verdict == 'shape-only'
+    v = V(outs, 'df', 'df_col')
+    assert v.verdict == 'mismatch' and 'shape' in v.detail
+
+def test_images_never_match(outs):
+    assert outs['plot'][0]['data'].get('image/png')
+    v = V(outs, 'plot', 'plot2')
+    assert v.verdict == 'close' and v.score > 0.9
+    assert V(outs, 'plot', 'plot_other').verdict in ('shape-only', 'mismatch')
+    assert V(outs, 'plot', 'plot_wide').verdict == 'mismatch'
+
+def test_training_tables(outs):
+    from learnkit.compare import output_items
+    assert [k for k, _ in output_items(outs['fit_a'])] == ['train']
+    v = V(outs, 'fit_a', 'fit_b')
+    assert v.verdict in ('close', 'shape-only') and 'epochs' in v.detail
+    assert V(outs, 'fit_a', 'fit_b', band=100.).verdict == 'close'
+    assert V(outs, 'fit_a', 'fit_3').detail == 'expected 2 epochs, got 3'
+
+def test_streams(outs):
+    assert any(o.get('name') == 'stderr' for o in outs['stream'])  # the warning is there, and ignored
+    assert V(outs, 'stream', 'stream2').verdict == 'match'
+    assert V(outs, 'stream2', 'scalar').verdict == 'mismatch'
+
+def test_paths_and_listings(outs):
+    assert V(outs, 'paths', 'paths2').verdict == 'match'  # dataset root and listing order ignored
+    assert V(outs, 'paths', 'paths3').detail == 'expected 2 items, got 1'
+
+def test_addresses_errors_widgets_scalars(outs):
+    assert V(outs, 'obj', 'obj2').verdict == 'match'
+    v = V(outs, 'scalar', 'err')
+    assert v.verdict == 'error' and v.detail.startswith('ZeroDivisionError')
+    assert V(outs, 'err', 'err').verdict == 'match'  # the book raising on purpose
+    assert V(outs, 'widget', 'widget').verdict == 'could-not-check'
+    v = V(outs, 'scalar', 'scalar2')
+    assert v.verdict == 'mismatch' and '111' not in v.detail  # never reveals the book's value
+    assert V(outs, 'imports', 'scalar').verdict == 'no-goal'
+
+def test_learnkit_outputs_ignored(outs):
+    from learnkit.compare import LEARNKIT_MIME, is_learnkit_output
+    mine = {'output_type': 'display_data', 'data': {LEARNKIT_MIME: {'verdict': 'match'}, 'text/plain': '✓ match'}, 'metadata': {}}
+    assert is_learnkit_output(mine)
+    assert V({'a': outs['scalar'], 'b': outs['scalar'] + [mine]}, 'a', 'b').verdict == 'match'
+
+def test_core_imports_nothing_heavy():
+    code = "import sys, learnkit.compare; bad = [m for m in ('IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat', 'pandas', 'matplotlib') if m in sys.modules]; print(bad)"
+    assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout.strip() == '[]'
+
+def _nb(cells):
+    return {'nbformat': 4, 'nbformat_minor': 5, 'metadata': {}, 'cells': cells}
+
+def test_check_notebooks_cli(tmp_path, capsys):
+    from learnkit.chapters import load_chapter
+    from learnkit.cli import main
+    from learnkit.store import get_store
+    ch = load_chapter('demo')
+    cells = []
+    for i, c in enumerate(ch.code_cells):
+        outputs = c.outputs
+        if i == 3: outputs = [{'output_type': 'execute_result', 'data': {'text/plain': 'torch.Size([32, 32])'}, 'metadata': {}, 'execution_count': 1}]
+        if i == 4: outputs = [{'output_type': 'error', 'ename': 'NameError', 'evalue': "name 't' is not defined", 'traceback': []}]
+        md = {'learnkit': {'src': c.id}} if i % 2 else {}
+        src = c.code if i % 3 == 0 else f'%%reproduce {c.id}\n{c.code}'
+        cells.append({'cell_type': 'code', 'source': src, 'metadata': md, 'outputs': outputs, 'execution_count': i + 1})
+    p = tmp_path/'demo_reproduce.ipynb'
+    p.write_text(json.dumps(_nb(cells)))
+    assert main(['check', 'demo', str(p), '--json']) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert len(r['cells']) == len(ch.code_cells)
+    by = {c['ref']: c for c in r['cells']}
+    assert by[ch.code_cells[3].id]['verdict'] == 'mismatch'
+    assert by[ch.code_cells[4].id]['verdict'] == 'error'
+    assert by[ch.code_cells[1].id]['verdict'] == 'match'
+    assert sum(r['summary'].values()) == len(ch.code_cells) and set(r['summary']) >= {'match', 'close', 'shape-only', 'mismatch', 'no-goal', 'error', 'could-not-check'}
+    assert all({'path', 'cells', 'match', 'close', 'mismatch'} <= set(s) for s in r['sections'])
+    rows = get_store().rows('checks')
+    assert rows and rows[-1]['kind'] == 'check' and json.loads(rows[-1]['summary'])['error'] == 1
+    assert main(['check', 'demo', str(p)]) == 0
+    assert 'mismatch: expected shape (32, 32, 3), got (32, 32)' in capsys.readouterr().out
