@@ -42,9 +42,11 @@ def agreement(ip, n_pairs):
     out = []
     for stmt in STATEMENTS:
         ref, ours, iqr = [], [], []
-        for _ in range(n_pairs):
+        for i in range(n_pairs):
+            # alternate which goes first, so warm caches or a frequency ramp favour neither
+            if i % 2: b = ip.run_line_magic('timeit_log', f'-o -q --no-log {stmt}')
             a = ip.run_line_magic('timeit', f'-o -q {stmt}')
-            b = ip.run_line_magic('timeit_log', f'-o -q --no-log {stmt}')
+            if not i % 2: b = ip.run_line_magic('timeit_log', f'-o -q --no-log {stmt}')
             ref.append(statistics.median(a.timings)); ours.append(b.median); iqr.append(b.iqr)
         r, o = statistics.median(ref), statistics.median(ours)
         ratio = o/r
@@ -139,7 +141,7 @@ def main(argv=None):
     ip = shell_with_learnkit()
     print(f'python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}')
     print('1. per-loop median, %timeit_log vs %timeit (same shell, interleaved):')
-    ag = agreement(ip, 2 if a.quick else 3)
+    ag = agreement(ip, 2 if a.quick else 4)
     print('2. overhead per call:')
     ov = overhead(ip, 100 if a.quick else 300)
     print('3. CUDA: asynchronous kernels:')

@@ -141,10 +141,11 @@ def test_failing_slice_names_the_cell_and_cuda_falls_back(tmp_path, data_dir):
     assert 'error:' in format_bench(res)
 
 def test_one_real_chapter(fastbook, data_dir):
-    ps = find_pipelines('01_intro')
+    nb = fastbook/'01_intro.ipynb'
+    ps = find_pipelines(nb)
     assert len(ps) >= 4 and {'PETS', 'CAMVID_TINY', 'IMDB', 'ML_SAMPLE'} <= {d for p in ps for d in p.datasets}
     collab = next(p for p in ps if 'ML_SAMPLE' in p.datasets)
-    res = bench_chapter('01_intro', tiny=True, batches=2, cells=[collab.cell], progress=False)
+    res = bench_chapter(nb, tiny=True, batches=2, cells=[collab.cell], progress=False)
     assert len(res) == 1 and res[0].error is None, format_bench(res)
     assert res[0].e2e_items_s > 0 and 'ML_SAMPLE (tiny)' in res[0].datasets
 

@@ -97,6 +97,13 @@ def test_line_form_alias_and_result_object(shell, capsys):
     assert r2.id == 2 and r2.label == 'sorted(data)'
 
 
+def test_quoted_label_and_history_object(shell):
+    shell.run_line_magic('timeit_log', "-n 5 -r 2 -q -l 'one batch' 1 + 1")
+    assert [r['label'] for r in log_rows()] == ['one batch']
+    df = shell.run_line_magic('timeit_log', "-o --history 'one batch'")
+    assert list(df['label']) == ['one batch']
+
+
 def test_calibrates_loops_like_timeit(shell):
     shell.user_ns['data'] = list(range(20000))
     r = shell.run_line_magic('timeit_log', '-r 2 -o -q sum(data)')

@@ -1,0 +1,45 @@
+"""How much does learnkit.bench add over a hand-written loop, and does it judge pipelines right?
+
+Run: /root/venvs/dev/bin/python benchmarks/bench_pipeline.py
+Prints the harness overhead against a hand-written loop timing the same dataloader in the same run
+(target: at most 2%), and the verdicts on a starved and a compute-bound pipeline.
+"""
+import statistics, sys, time, warnings
+warnings.filterwarnings('ignore')
+sys.path.insert(0, 'tests')
+from test_bench import _learner
+from learnkit.bench import time_dataloader, bench_learner, format_bench
+
+def hand_loop(dl, batches):
+    "Items/s over `batches` batches after the first of each pass: what a learner would write by hand."
+    took, items, n = 0., 0, 0
+    while n < batches:
+        prev = None
+        for b in dl:
+            now = time.perf_counter()
+            if prev is not None: took += now - prev; items += len(b[0]); n += 1
+            prev = now
+            if n >= batches: break
+    return items / took
+
+def main(rounds=7, batches=20):
+    from torch import nn
+    def tfm(v): time.sleep(0.002); return v  # a steady 2 ms per item, so the loader dominates and noise is small
+    learn = _learner(nn.Linear(8, 2), n=256, bs=32, item_tfm=tfm)
+    dl = learn.dls.train
+    hand, ours, hand2 = [], [], []
+    for _ in range(rounds):  # interleaved (A B A), so all see the same machine load
+        hand.append(hand_loop(dl, batches))
+        ours.append(time_dataloader(dl, batches=batches, workers=(None,)).loader_items_s)
+        hand2.append(hand_loop(dl, batches))
+    h, o, h2 = statistics.median(hand + hand2), statistics.median(ours), statistics.median(hand2)
+    noise = 100 * abs(statistics.median(hand) / h2 - 1)
+    print(f'dataloader items/s: hand-written loop {h:.1f}, learnkit.bench {o:.1f}; harness overhead {100*(h/o-1):+.2f}% '
+          f'(target <= 2%); noise floor (hand loop vs itself) {noise:.2f}%')
+    slow = bench_learner(_learner(nn.Linear(8, 2), item_tfm=lambda v: (time.sleep(0.01), v)[1]), batches=3, progress=False, log=False)
+    heavy = nn.Sequential(nn.Linear(8, 1536), *[m for _ in range(3) for m in (nn.ReLU(), nn.Linear(1536, 1536))], nn.ReLU(), nn.Linear(1536, 2))
+    fast = bench_learner(_learner(heavy), batches=3, progress=False, log=False)
+    print(f'slow item transform -> {slow.bottleneck}; heavy model on trivial data -> {fast.bottleneck}')
+    print(format_bench([slow, fast]))
+
+if __name__ == '__main__': main()
