@@ -7,8 +7,9 @@ from learnkit.store import Store, open_store, get_store, reset_store, MIGRATIONS
 
 WRITER = r'''
 import sys, time
-from learnkit.store import Store
-s = Store(sys.argv[1])
+from learnkit.store import open_store
+s = open_store(sys.argv[1])
+assert s.path != ':memory:', s.fallback
 for i in range(int(sys.argv[3])):
     s.add('events', chapter='demo', kind=sys.argv[2], data={'i': i})
 '''
@@ -20,9 +21,10 @@ def test_defaults_to_the_data_dir_in_wal_mode(data_dir):
     assert s.con.execute('PRAGMA busy_timeout').fetchone()[0] >= 5000
     assert s.version == len(MIGRATIONS)
 
-def test_four_kernels_writing_at_once_lose_nothing(tmp_path):
+@pytest.mark.parametrize('fresh', [False, True], ids=['existing-db', 'new-db'])
+def test_four_kernels_writing_at_once_lose_nothing(tmp_path, fresh):
     db = tmp_path/'shared.db'
-    Store(db).close()
+    if not fresh: Store(db).close()  # else the four processes create it together
     procs = [subprocess.Popen([sys.executable, '-c', WRITER, str(db), f'k{k}', '250'], stderr=subprocess.PIPE, text=True)
              for k in range(4)]
     errs = [p.communicate(timeout=300)[1] for p in procs]
