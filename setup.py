@@ -34,7 +34,7 @@ setuptools.setup(
                  'Framework :: Jupyter',
                  'Programming Language :: Python :: 3'],
     python_requires='>=' + cfg['min_python'],
-    packages=setuptools.find_packages(include=['learnkit', 'learnkit.*']),
+    packages=setuptools.find_namespace_packages(include=['learnkit', 'learnkit.*'], exclude=['*.__pycache__']),
     include_package_data=True,
     package_data={'learnkit': ['data/*', 'data/**/*']},
     install_requires=_reqs('requirements'),
