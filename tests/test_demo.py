@@ -15,7 +15,7 @@ def test_demo_runs_the_study_loop(tmp_path):
     # the live verdicts a learner would see, the honest slip included
     assert '✓ match' in out and 'mismatch: expected shape (6, 6), got (5, 6)' in out
     # check and diff agree on what was attempted: everything but the cell left for tomorrow
-    assert '10 of 11 cells attempted' in out and '10/11 cells attempted' in out
+    assert '10 of 11 cells written and run, checked' in out and '10/11 cells attempted' in out
     assert "'demo: one batch': median" in out
     from learnkit.store import Store
     s = Store(tmp_path/'data'/'learnkit.db')
