@@ -100,8 +100,8 @@ def _fill():
     P.mark_activity(i, 'demo', now=T(2024, 5, 6, 9, 20)); P.end_session(i, now=T(2024, 5, 6, 9, 25))
     s.add('attempts', chapter='demo', ref='d6b7e706', verdict='match')
     s.add('checks', chapter='demo', kind='diff', summary={'attempted': 4, 'matched': 3}, sections=[])
-    s.add('benchmarks', chapter='demo', device='cpu', record={'model': 'tiny_cnn', 'loader_items_s': 2100.5, 'step_items_s': 850.25,
-                                                        'e2e_items_s': 790.0, 'bottleneck': 'compute-bound', 'note': '<img src=x>'})
+    s.add('benchmarks', chapter='demo', device='cpu', record={'model': '<img src=x>', 'loader_items_s': 2100.5, 'step_items_s': 850.25,
+                                                        'e2e_items_s': 790.0, 'bottleneck': 'compute-bound', 'note': 'long advice'})
     s.set_step('demo', 'read', True)
 
 def test_report_html_is_self_contained_and_escaped():
