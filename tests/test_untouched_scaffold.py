@@ -15,6 +15,7 @@ def test_fresh_demo_scaffold_is_not_attempted(tmp_path, hints):
     assert c['cells'] == [] and not any(c['summary'].values())
     r = read_reproduction(p)
     assert (r.blanks, r.run, r.answered) == (d['summary']['cells'], 0, 0)
+    if hints < 3: assert r.written == 0  # the panel agrees with diff and check: hints are not the learner's code
 
 def test_fresh_real_chapter_scaffold_with_hints_is_not_attempted(tmp_path, fastbook):
     p = write_scaffold(str(fastbook/'04_mnist_basics.ipynb'), out=tmp_path/'r.ipynb', hints=1).path
