@@ -1,14 +1,15 @@
-"""How much does learnkit.bench add over a hand-written loop, and does it judge pipelines right?
+"""How much does learnkit.bench add over a hand-written loop, does it judge pipelines right, and what does --tune cost?
 
-Run: /root/venvs/dev/bin/python benchmarks/bench_pipeline.py
+Run: python benchmarks/bench_pipeline.py [--tune-only]
 Prints the harness overhead against a hand-written loop timing the same dataloader in the same run
-(target: at most 2%), and the verdicts on a starved and a compute-bound pipeline.
+(target: at most 2%), the verdicts on a starved and a compute-bound pipeline, and for `tune=True`: the wall time it
+adds to a benchmark, the time each tuning option costs.
 """
 import statistics, sys, time, warnings
 warnings.filterwarnings('ignore')
 sys.path.insert(0, 'tests')
 from test_bench import _learner
-from learnkit.bench import time_dataloader, bench_learner, format_bench
+from learnkit.bench import time_dataloader, bench_learner, format_bench, tune_learner
 
 def hand_loop(dl, batches):
     "Items/s over `batches` batches after the first of each pass: what a learner would write by hand."
@@ -21,6 +22,28 @@ def hand_loop(dl, batches):
             prev = now
             if n >= batches: break
     return items / took
+
+def _sleepy(v):
+    time.sleep(0.01)  # 10 ms of I/O per item
+    return v
+
+def tune_cost(batches=4, min_time=0.5):
+    "Wall time of bench_learner with and without tune=True on a starved and a compute-bound pipeline, and per option."
+    from torch import nn
+    heavy = lambda: nn.Sequential(nn.Linear(8, 768), *[m for _ in range(3) for m in (nn.ReLU(), nn.Linear(768, 768))], nn.ReLU(), nn.Linear(768, 2))
+    bench_learner(_learner(nn.Linear(8, 2), n=64), batches=2, progress=False, log=False, min_time=0.1, tune=True)  # warm-up: imports, first fork
+    for name, make in (('starved (10 ms/item, Linear)', lambda: _learner(nn.Linear(8, 2), n=256, item_tfm=_sleepy)),
+                       ('compute-bound (4x768 MLP)', lambda: _learner(heavy(), n=128))):
+        t0 = time.perf_counter(); plain = bench_learner(make(), batches=batches, progress=False, log=False, min_time=min_time)
+        t_plain = time.perf_counter() - t0
+        t0 = time.perf_counter(); tuned = bench_learner(make(), batches=batches, progress=False, log=False, min_time=min_time, tune=True)
+        t_tuned = time.perf_counter() - t0
+        opts = [t for t in tuned.tune]
+        measured = sum(t['seconds'] or 0 for t in opts)
+        print(f'{name}: bench {t_plain:.1f} s, with --tune {t_tuned:.1f} s (+{t_tuned - t_plain:.1f} s for {len(opts)} options '
+              f'and {len([t for t in opts if t["speedup"]]) + 1} untouched runs); per option: ' + ', '.join(f"{t['option']} {t['seconds']:.1f} s" for t in opts))
+        print(f'  measured: ' + ', '.join(f"{t['option']} {t['speedup']:.2f}x" for t in opts if t['speedup']) +
+              f"; noise {opts[0]['noise']:.1%}; suggestion: {tuned.suggestion[:100]}")
 
 def main(rounds=7, batches=20):
     from torch import nn
@@ -42,4 +65,6 @@ def main(rounds=7, batches=20):
     print(f'slow item transform -> {slow.bottleneck}; heavy model on trivial data -> {fast.bottleneck}')
     print(format_bench([slow, fast]))
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    if '--tune-only' not in sys.argv: main()
+    tune_cost()

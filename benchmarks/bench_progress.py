@@ -2,7 +2,7 @@
 import os, tempfile, time
 os.environ['LEARNKIT_DATA_DIR'] = tempfile.mkdtemp()
 from IPython.testing.globalipapp import start_ipython
-from learnkit import progress as P
+from learnkit import progress as P, report as R, sessions as S
 
 def per_run(ip, n=300):
     t = time.perf_counter()
@@ -27,11 +27,11 @@ print(f'cell run: {base*1e3:.3f} ms plain, {with_hook*1e3:.3f} ms with an open s
 # a year of study: 365 sessions with 60 activity marks each
 start = time.time() - 365*86400
 for d in range(365):
-    s = P.start_session('demo', 'goal: x, 1h', kernel='k', now=start + d*86400)
-    for k in range(60): P.mark_activity(s, 'demo', now=start + d*86400 + k*60)
-    P.end_session(s, now=start + d*86400 + 3600)
-t = time.perf_counter(); P.sessions(); t_sess = time.perf_counter() - t
+    s = S.start_session('demo', 'goal: x, 1h', kernel='k', now=start + d*86400)
+    for k in range(60): S.mark_activity(s, 'demo', now=start + d*86400 + k*60)
+    S.end_session(s, now=start + d*86400 + 3600)
+t = time.perf_counter(); S.sessions(); t_sess = time.perf_counter() - t
 t = time.perf_counter(); P.course_progress(); t_course = time.perf_counter() - t
-t = time.perf_counter(); P.report_html(); t_html = time.perf_counter() - t
+t = time.perf_counter(); R.report_html(); t_html = time.perf_counter() - t
 print(f'a year of sessions (365 x 60 marks): sessions() {t_sess*1e3:.0f} ms, dashboard data {t_course*1e3:.0f} ms, '
       f'report_html {t_html*1e3:.0f} ms (matplotlib import included)')

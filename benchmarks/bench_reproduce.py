@@ -7,6 +7,12 @@ strings), executes it with nbclient to get the goals, then executes two reproduc
 The reference, measured in the same run, is exact text equality of outputs (what nbval-style tools do).
 
 Run: /root/venvs/dev/bin/python benchmarks/bench_reproduce.py [--keep DIR]
+
+With --book [CHAPTER ...] it measures instead the verdicts on the book's own code: each chapter of ../shared/fastbook
+(and the demo) runs offline in a kernel on learnkit's tiny stand-in data (run A: the "book" outputs of this machine),
+then again in a fresh kernel with every visible cell under `%%reproduce` (run B: a learner typing the book's code as it
+is), then with one number changed per cell (run M). Reported: the share of cells that ran offline in run A that run B
+gets a done verdict for (target >= 95%), and the share of output-changing mutations not judged done (target >= 95%).
 """
 import argparse, json, re, sys, tempfile, time
 from pathlib import Path
@@ -99,10 +105,20 @@ def execute(nb, cwd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--keep', default=None, help='folder to keep the notebooks in')
+    ap.add_argument('--book', nargs='*', default=None, metavar='CHAPTER', help="verdicts on the book's own code (default: the fastbook chapters found, and the demo)")
+    ap.add_argument('--fastbook', default=str(Path(__file__).resolve().parents[2]/'shared'/'fastbook'), help='folder of fastbook chapters')
+    ap.add_argument('--timeout', type=int, default=900, help='seconds per cell')
+    ap.add_argument('--rescore', action='store_true', help='judge the runs saved in --keep again, without running them')
     a = ap.parse_args()
+    if a.book is not None: return book_main(a)
     import nbformat
     from learnkit.chapters import load_chapter
-    from learnkit.compare import check_notebooks, normalise_text, output_items
+    from learnkit.compare import normalise_text, output_items
+    from learnkit.state import check_reproduction
+    def check_notebooks(orig, repro):
+        st = check_reproduction(orig, repro, record=False)
+        return dict(cells=[dict(ref=c.ref, verdict=c.verdict, detail=c.detail) for c in st.cells if c.verdict],
+                    summary=st.progress['verdicts'])
     d = Path(a.keep or tempfile.mkdtemp(prefix='lk-bench-repro-')); d.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     orig = execute(chapter_notebook(), d)
@@ -172,5 +188,152 @@ def main():
           f"{sum(1 for k in mutations if not mutations[k])} cells had no number to change)")
     print('mutated verdicts:', {k: v for k, v in rm['summary'].items() if v})
     return 0 if f_ok >= 0.95 and m_ok >= 0.95 else 1
+
+# --- verdicts on the book's own code -------------------------------------------------------------------------------
+
+PATCH = """import os, warnings; warnings.filterwarnings('ignore')
+import fastai.vision.all, fastai.text.all, fastai.tabular.all, fastai.collab
+from learnkit.bench import install_patches as _lk_install
+_lk_patches = _lk_install(globals(), mode='tiny', note=lambda *a, **k: None)
+%load_ext learnkit"""
+SEED = "import random as _lk_r, numpy as _lk_np, torch as _lk_t\n_lk_r.seed({k}); _lk_np.random.seed({k}); _lk_t.manual_seed({k});"
+
+def _setup(c):
+    from learnkit.scaffold import setup_source
+    return setup_source(c.source)
+
+def _comparable(outputs):
+    "What a cell shows, machine-independently, timing reports left out: to tell an output-changing mutation."
+    from learnkit.compare import normalise_text, output_items, split_timing
+    out = []
+    for k, p in output_items(split_timing(outputs)[0]):
+        if k == 'train': p = [dict(t, rows=[[x for x, c in zip(r, t['columns']) if c != 'time'] for r in t['rows']]) for t in p]
+        out.append((k, normalise_text(p) if isinstance(p, str) and k != 'image' else p if k == 'image' else json.dumps(p, sort_keys=True, default=str)))
+    return out
+
+def _book_mutate(code: str, k: int = 0):
+    "Like `mutate`, but never in a `%` line (a `%timeit -n` count changes nothing but the time)."
+    lines = code.split('\n')
+    keep = [i for i, l in enumerate(lines) if not l.lstrip().startswith(('%', '!'))]
+    sub = '\n'.join(lines[i] for i in keep)
+    m = mutate(sub, k)
+    if m is None: return None
+    for i, l in zip(keep, m.split('\n')): lines[i] = l
+    return '\n'.join(lines)
+
+def _outputs(path) -> list:
+    "The outputs of each cell of executed notebook `path`; None for a cell that never ran (the kernel stopped at a timeout)."
+    nb = json.loads(Path(path).read_text())
+    return [c.get('outputs', []) if c.get('execution_count') is not None else None for c in nb['cells']]
+
+def _code_cells(ch) -> list: return [c for c in ch.cells if c.cell_type == 'code' and c.code.strip()]
+
+def run_chapter(key: str, d: Path, timeout: int):
+    "Runs A (the book, offline), B (its code under %%reproduce) and M (one number changed per cell) of chapter `key`, saved in `d`."
+    import nbformat
+    from learnkit.chapters import load_chapter
+    v4 = nbformat.v4
+    ch = load_chapter(key)
+    code = _code_cells(ch)
+    def run(sources, name):
+        nb = v4.new_notebook(cells=[v4.new_code_cell(s) for s in sources])
+        nb.metadata['kernelspec'] = dict(name='python3', display_name='Python 3', language='python')
+        from nbclient import NotebookClient
+        t = time.time()
+        try: NotebookClient(nb, timeout=timeout, kernel_name='python3', allow_errors=True, resources={'metadata': {'path': str(d)}}).execute()
+        except Exception as e: print(f'  {key} run {name}: stopped ({type(e).__name__}: {str(e)[:100]})')
+        nbformat.write(nb, str(d/f'{ch.key}_{name}.ipynb'))
+        print(f'  {key} run {name}: {time.time()-t:.0f}s', flush=True)
+        return _outputs(d/f'{ch.key}_{name}.ipynb')
+    outs_a = run([PATCH] + [_setup(c) if c.kind in ('setup', 'hidden') else c.code for c in code], 'A')[1:]
+    a_by = {c.id: o for c, o in zip(code, outs_a)}
+    raw = json.loads(Path(ch.path).read_text())
+    for cell, c in zip(raw['cells'], ch.cells):
+        if c.cell_type == 'code': cell['outputs'] = a_by.get(c.id) or []
+    pa = d/f'{ch.key}_book.ipynb'; pa.write_text(json.dumps(raw))
+    (d/f'{ch.key}_never.json').write_text(json.dumps([k for k, o in a_by.items() if o is None]))
+    book, offline = _book(ch, d)
+    run([PATCH] + [(_setup(c) if c.kind in ('setup', 'hidden') else f'%%reproduce {c.id} --chapter {pa}\n{c.code}') for c in code], 'B')
+    srcs = [PATCH]
+    for k, c in enumerate(code):
+        if c.kind in ('setup', 'hidden'): srcs.append(_setup(c)); continue
+        m = _book_mutate(c.code) if c.visible and c.id in offline else None
+        if m: srcs += [SEED.format(k=k), m, SEED.format(k=k)]
+        srcs.append(c.code)
+    run(srcs, 'M')
+
+def _book(ch, d: Path):
+    "The chapter as run A left it (outputs of this machine), and the ids of its visible cells that ran offline."
+    from learnkit.chapters import parse_chapter
+    pa = d/f'{ch.key}_book.ipynb'
+    book = parse_chapter(json.loads(pa.read_text()), path=pa)
+    never = set(json.loads((d/f'{ch.key}_never.json').read_text())) if (d/f'{ch.key}_never.json').exists() else set()
+    real = {c.id: c for c in ch.code_cells}
+    err = lambda o: [x.get('ename') for x in o if x.get('output_type') == 'error']
+    offline = {c.id for c in book.code_cells if c.id not in never and (not err(c.outputs) or err(c.outputs)[:1] == err(real[c.id].outputs)[:1])}
+    return book, offline
+
+def score_chapter(key: str, d: Path) -> dict:
+    "Judge the saved runs of chapter `key` in `d` with the current `judge_cell`."
+    from learnkit.chapters import load_chapter
+    from learnkit.compare import LEARNKIT_MIME, is_random, judge_cell
+    from learnkit.rules import is_done
+    ch = load_chapter(key)
+    code = _code_cells(ch)
+    book, offline_ids = _book(ch, d)
+    offline = [c for c in book.code_cells if c.id in offline_ids]
+    err = lambda o: [x.get('ename') for x in o if x.get('output_type') == 'error']
+    raw_b = dict(zip([c.id for c in code], _outputs(d/f'{ch.key}_B.ipynb')[1:]))
+    offline = [c for c in offline if raw_b.get(c.id) is not None]  # a cell run B never reached (a timeout) is not judged
+    outs_b = {k: o or [] for k, o in raw_b.items()}
+    verdicts = {c.id: judge_cell(c, outs_b[c.id], chapter=book) for c in offline}
+    live = {}
+    for c in offline:
+        for o in outs_b[c.id]:
+            x = (o.get('data') or {}).get(LEARNKIT_MIME)
+            if isinstance(x, dict) and 'verdict' in x: live[c.id] = x['verdict']
+    outs_m, j, muts, mut_out, orig_out = [o or [] for o in _outputs(d/f'{ch.key}_M.ipynb')[1:]], 0, {}, {}, {}
+    for c in code:
+        m = _book_mutate(c.code) if c.visible and c.kind not in ('setup', 'hidden') and c.id in offline_ids else None
+        if m: muts[c.id], mut_out[c.id], orig_out[c.id] = m, outs_m[j+1], outs_m[j+3]; j += 4
+        else: j += 1
+    changed = [c for c in offline if c.id in muts and not err(mut_out[c.id]) and _comparable(mut_out[c.id]) != _comparable(orig_out[c.id])]
+    caught = {c.id: judge_cell(c, mut_out[c.id], chapter=book) for c in changed}
+    return dict(key=ch.key, cells=len(book.code_cells), offline=len(offline),
+                done=sum(is_done(v.verdict) for v in verdicts.values()),
+                kinds={k: sum(v.verdict == k for v in verdicts.values()) for k in sorted({v.verdict for v in verdicts.values()})},
+                not_done=[(c.id, c.code.splitlines()[0][:60], verdicts[c.id].line[:140]) for c in offline if not is_done(verdicts[c.id].verdict)],
+                live_agree=sum(live.get(r) == v.verdict for r, v in verdicts.items()), live=len(live),
+                mutations=len(changed), caught=sum(not is_done(v.verdict) for v in caught.values()),
+                random_mutations=sum(is_random(c, book) for c in changed),
+                random_caught=sum(not is_done(caught[c.id].verdict) for c in changed if is_random(c, book)),
+                missed=[(c.id, muts[c.id].splitlines()[-1][:60], caught[c.id].line[:120]) for c in changed if is_done(caught[c.id].verdict)])
+
+def book_main(a) -> int:
+    import os
+    d = Path(a.keep or tempfile.mkdtemp(prefix='lk-bench-book-')); d.mkdir(parents=True, exist_ok=True)
+    os.environ['LEARNKIT_FASTBOOK'] = a.fastbook
+    os.environ['LEARNKIT_DATA_DIR'] = str(d/'lkdata')  # the kernels' store and tiny datasets, not the learner's
+    keys = a.book or sorted(p.stem for p in Path(a.fastbook).glob('[0-9][0-9]_*.ipynb')) + ['demo']
+    rows = []
+    for k in keys:
+        t = time.time()
+        if not a.rescore: run_chapter(k, d, a.timeout)
+        r = score_chapter(k, d)
+        rows.append(r)
+        print(f"{r['key']}: {r['done']}/{r['offline']} done of {r['cells']} cells ({r['offline']} ran offline), kinds {r['kinds']}; "
+              f"mutations caught {r['caught']}/{r['mutations']} (random cells {r['random_caught']}/{r['random_mutations']}); "
+              f"live %%reproduce verdict = offline verdict {r['live_agree']}/{r['live']} ({time.time()-t:.0f}s)", flush=True)
+        for x in r['not_done']: print('   not done:', x)
+        for x in r['missed']: print('   mutation missed:', x)
+        (d/f"book_results_{'-'.join(keys)}.json").write_text(json.dumps(rows, indent=1))
+    off, done = sum(r['offline'] for r in rows), sum(r['done'] for r in rows)
+    mu, ca = sum(r['mutations'] for r in rows), sum(r['caught'] for r in rows)
+    rm, rc = sum(r['random_mutations'] for r in rows), sum(r['random_caught'] for r in rows)
+    print(f"TOTAL: book code as is -> done {done}/{off} = {done/max(off,1):.1%} of the cells that ran offline "
+          f"({sum(r['cells'] for r in rows)} visible code cells)")
+    print(f"       output-changing mutations caught: {ca}/{mu} = {ca/max(mu,1):.1%} in all; deterministic cells {ca-rc}/{mu-rm} = "
+          f"{(ca-rc)/max(mu-rm,1):.1%}; cells whose book value is random {rc}/{rm} = {rc/max(rm,1):.1%}")
+    return 0 if done >= 0.95*off and ca - rc >= 0.95*(mu - rm) else 1
 
 if __name__ == '__main__': sys.exit(main())

@@ -103,6 +103,23 @@ def overhead(ip, calls):
     return r
 
 
+def compare_cost(ip, calls):
+    "What --compare adds to a call (latest run lookup, Mann-Whitney test, bootstrap CI of the ratio), and reading the line."
+    from learnkit.timeit_magic import parse_timeit_line
+    ip.run_line_magic('timeit_log', '-q -n 1 -r 7 -l cmp pass')
+    plain, cmp_ = [], []
+    for _ in range(calls):
+        t0 = time.perf_counter(); ip.run_line_magic('timeit_log', '-q -n 1 -r 7 -l cmp pass'); plain.append(time.perf_counter()-t0)
+        t0 = time.perf_counter(); ip.run_line_magic('timeit_log', '-q -n 1 -r 7 -l cmp --compare pass'); cmp_.append(time.perf_counter()-t0)
+    t0 = time.perf_counter()
+    for _ in range(1000): parse_timeit_line('-n 5 -r 3 -l "two words" --compare=base sorted(xs, key=lambda v: -v)')
+    parse_us = (time.perf_counter()-t0)/1000*1e6
+    extra = pct(cmp_, .5) - pct(plain, .5)
+    print(f"  --compare adds p50 {extra*1e3:.2f} ms to a call (a logged call without it: p50 {pct(plain, .5)*1e3:.2f} ms); "
+          f"reading the line: {parse_us:.0f} µs")
+    return dict(compare_extra_p50_ms=extra*1e3, call_p50_ms=pct(plain, .5)*1e3, parse_us=parse_us)
+
+
 CUDA_SETUP = """
 import torch
 x = torch.randn(4096, 4096, device='cuda')
@@ -147,9 +164,11 @@ def main(argv=None):
     ag = agreement(ip, 2 if a.quick else 4)
     print('2. overhead per call:')
     ov = overhead(ip, 100 if a.quick else 300)
-    print('3. CUDA: asynchronous kernels:')
+    print('3. --compare and the line parser:')
+    cc = compare_cost(ip, 30 if a.quick else 100)
+    print('4. CUDA: asynchronous kernels:')
     cu = cuda(ip)
-    res = dict(agreement=ag, overhead=ov, cuda=cu)
+    res = dict(agreement=ag, overhead=ov, compare=cc, cuda=cu)
     if a.json:
         with open(a.json, 'w') as f: json.dump(res, f, indent=2)
     ok = all(r['ok'] for r in ag) and ov['ok'] and cu.get('ok', True)

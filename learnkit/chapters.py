@@ -11,9 +11,10 @@ from pathlib import Path
 from .core import LearnkitError, atomic_write, config, data_dir
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'APPENDICES', 'DEMO', 'ALL_CHAPTERS', 'FASTBOOK_URL', 'ChapterInfo', 'resolve', 'demo_path',
-           'fastbook_dirs', 'cache_dir', 'download', 'locate', 'read_notebook', 'check_notebook', 'stable_ids',
-           'parse_markers', 'written', 'Cell', 'Section', 'Question', 'Chapter', 'parse_chapter', 'load_chapter']
+__all__ = ['CHAPTERS', 'APPENDICES', 'DEMO', 'ALL_CHAPTERS', 'FASTBOOK_URL', 'HEADING_RE', 'CALLOUT_RE', 'QUESTION_RE',
+           'ChapterInfo', 'resolve', 'demo_path', 'fastbook_dirs', 'cache_dir', 'download', 'locate', 'read_notebook',
+           'check_notebook', 'stable_ids', 'parse_markers', 'Cell', 'Section', 'Question', 'Chapter', 'parse_chapter',
+           'load_chapter']
 
 # %% ../nbs/01_chapters.ipynb #20119619
 @dataclass(frozen=True)
@@ -189,10 +190,11 @@ def check_notebook(nb, name: str = 'notebook') -> dict:
     return nb
 
 # %% ../nbs/01_chapters.ipynb #79991a49
+# the grammar of chapter markdown, shared with the scaffold (one reading of headings, callouts and questions)
 _MARKER = re.compile(r'^#\|?\s*([a-z][a-z_]*)\b[ \t]*(.*)$')
-_HEADING = re.compile(r'^(#{1,6})\s+(.+?)\s*#*\s*$')
-_CALLOUT = re.compile(r'^>\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(.*)')
-_QUESTION = re.compile(r'^ {0,3}\d+[.)]\s+(.*)')
+HEADING_RE = re.compile(r'^(#{1,6})\s+(.+?)\s*#*\s*$')
+CALLOUT_RE = re.compile(r'^>\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(.*)')
+QUESTION_RE = re.compile(r'^ {0,3}\d+[.)]\s+(.*)')
 _SETUP = re.compile(r'^\s*(from\s+\S+\s+import|import\s+\S+)|setup_book\(|^\s*[!%]\s*pip\s+install', re.M)
 
 def stable_ids(sources: list[str]) -> list[str]:
@@ -215,15 +217,6 @@ def parse_markers(source: str) -> tuple[dict, str]:
         markers[m.group(1)] = m.group(2).strip()
         i += 1
     return markers, '\n'.join(lines[i:])
-
-def written(source) -> bool:
-    "Does a reproduction cell hold code of the learner's: more than a `%%reproduce` line, comments and `...` outlines?"
-    for l in (''.join(source) if isinstance(source, list) else source or '').splitlines():
-        l = l.strip()
-        if not l or l.startswith(('#', '%%reproduce', '%load_ext', '%lesson')): continue
-        if l.rstrip(':').endswith('...') and not l.startswith(('print', 'return')): continue  # a hint-level-2 outline
-        return True
-    return False
 
 # %% ../nbs/01_chapters.ipynb #62885562
 @dataclass
@@ -315,14 +308,14 @@ def _headings(md: str) -> list:
     for l in md.splitlines():
         if l.lstrip().startswith(('```', '~~~')): fence = not fence
         elif not fence:
-            m = _HEADING.match(l)
+            m = HEADING_RE.match(l)
             if m: out.append((len(m.group(1)), re.sub(r'[*_`]', '', m.group(2)).strip()))
     return out
 
 def _items(md: str) -> list:
     items, cur = [], None
     for l in md.splitlines():
-        m = _QUESTION.match(l)
+        m = QUESTION_RE.match(l)
         if m: cur = [m.group(1).strip()]; items.append(cur)
         elif cur is not None and l.strip() and (l.startswith((' ', '\t'))): cur.append(l.strip())
         elif not l.strip(): cur = None
@@ -367,7 +360,7 @@ def parse_chapter(nb: dict, info: ChapterInfo|None = None, path=None) -> Chapter
             first = src.lstrip().splitlines()[0] if src.strip() else ''
             if hs and first.startswith('#'): cell.kind = 'title' if title_cell == i else 'heading'
             else:
-                m = _CALLOUT.match(src.lstrip())
+                m = CALLOUT_RE.match(src.lstrip())
                 cell.kind, cell.callout = ('callout', m.group(1).strip().lower()) if m else ('markdown', '')
             if part:
                 for q in _items(src):

@@ -9,8 +9,8 @@ from pathlib import Path
 from .core import LearnkitError
 
 # %% auto #0
-__all__ = ['command', 'cmd_lesson', 'cmd_scaffold', 'cmd_check', 'cmd_diff', 'cmd_bench', 'cmd_log', 'cmd_report', 'cmd_export',
-           'cmd_demo', 'parser', 'main']
+__all__ = ['command', 'cmd_lesson', 'cmd_scaffold', 'cmd_check', 'cmd_diff', 'cmd_bench', 'cmd_log', 'cmd_report', 'cmd_share',
+           'cmd_export', 'cmd_demo', 'cmd_inspect', 'cmd_repeat', 'parser', 'main']
 
 # %% ../nbs/12_cli.ipynb #d1dbd463
 _COMMANDS = {}
@@ -31,16 +31,21 @@ def _emit_json(obj): print(json.dumps(obj, indent=2, default=str))
 @command('lesson', 'list the chapters, or show one chapter\'s outline and progress')
 def cmd_lesson(a) -> int:
     from learnkit.chapters import ALL_CHAPTERS, load_chapter
+    from learnkit.progress import chapter_progress
+    from learnkit.text import format_progress
     if not a.chapter:
         if a.json: _emit_json([dict(key=c.key, num=c.num, title=c.title) for c in ALL_CHAPTERS]); return 0
         for c in ALL_CHAPTERS: print(f"{c.num if c.num is not None else '':>3}  {c.key:<20} {c.title}")
         return 0
     ch = load_chapter(a.chapter)
+    standing = chapter_progress(ch, ['.'], path=a.reproduction)
     if a.json:
         _emit_json(dict(key=ch.key, title=ch.title, path=str(ch.path), cells=len(ch.cells), to_reproduce=len(ch.code_cells),
-                        sections=[list(s.path) for s in ch.sections], questions=[q.text for q in ch.questions]))
+                        sections=[list(s.path) for s in ch.sections], questions=[q.text for q in ch.questions],
+                        progress=standing.progress, progress_source=standing.source, reproduction=standing.path))
         return 0
     print(f'{ch.title} ({ch.key}): {len(ch.code_cells)} cells to reproduce, {len(ch.questions)} questions')
+    if standing.progress: print(f'your reproduction ({standing.path}): {format_progress(standing.progress)}')
     for s in ch.sections:
         n = sum(c.visible for c in ch.cells if c.section == s.path)
         print(f"{'  '*(len(s.path)-1)}- {s.title}{'  [sidebar]' if s.sidebar else ''}{f'  ({n} cells)' if n else ''}")
@@ -49,7 +54,8 @@ def cmd_lesson(a) -> int:
 @cmd_lesson.arguments
 def _(p):
     p.add_argument('chapter', nargs='?', help='4, 04_mnist_basics, mnist_basics, demo or a path; none lists them all')
-    p.add_argument('--json', action='store_true', help='print JSON')
+    p.add_argument('--reproduction', default=None, help='your reproduction notebook (default: the newest <chapter>_reproduce*.ipynb here)')
+    p.add_argument('--json', action='store_true', help='print JSON (with the same `progress` object as check and diff)')
 
 # %% ../nbs/12_cli.ipynb #6976300b
 @command('scaffold', 'write a blank reproduction notebook for a chapter')
@@ -69,47 +75,51 @@ def _(p):
     p.add_argument('--force', action='store_true', help='replace an existing output file (a backup is kept)')
 
 # %% ../nbs/12_cli.ipynb #a7c3e607
+def _tolerance(a):
+    from learnkit.rules import Tolerance
+    return Tolerance().merged(rel=a.tol, band=a.band)
+
+def _tol_args(p):
+    p.add_argument('--tol', type=float, default=None, help='relative tolerance for numbers (default 1e-4); a %%%%reproduce line\'s own --tol wins')
+    p.add_argument('--band', type=float, default=None, help='relative band for final metrics of training tables (default 0.25)')
+
 @command('check', "compare an executed reproduction's outputs with the chapter's, cell by cell")
 def cmd_check(a) -> int:
-    from learnkit.compare import check_notebooks, format_check
-    from learnkit.progress import record_check
-    r = check_notebooks(a.original, a.reproduction, tol=a.tol)
-    record_check('check', r, a.reproduction)
-    if a.json: _emit_json(r)
-    else: print(format_check(r))
+    from learnkit.state import check_reproduction
+    from learnkit.text import format_check
+    st = check_reproduction(a.original, a.reproduction, tol=_tolerance(a))  # records its progress
+    if a.json: _emit_json(st.to_dict())
+    else: print(format_check(st))
     return 0
 
 @cmd_check.arguments
 def _(p):
     p.add_argument('original', help='the chapter: a name (4, mnist_basics) or a path')
     p.add_argument('reproduction', help='your executed reproduction notebook')
-    p.add_argument('--tol', type=float, default=None, help='relative tolerance for numbers')
+    _tol_args(p)
     p.add_argument('--json', action='store_true', help='print JSON')
 
 # %% ../nbs/12_cli.ipynb #84c658a5
 @command('diff', 'align a reproduction with its chapter: progress per section, as text, JSON or HTML')
 def cmd_diff(a) -> int:
     from learnkit.diff import diff_notebooks, format_diff, render_html
-    r = diff_notebooks(a.original, a.reproduction)
-    try:
-        from learnkit.progress import record_check
-        record_check('diff', r, a.reproduction)
-    except Exception as e:  # the diff is still worth printing when the progress store can't be written
-        print(f'learnkit: warning: progress not recorded ({e})', file=sys.stderr)
+    r = diff_notebooks(a.original, a.reproduction, tol=_tolerance(a))  # records its progress
     if a.html:
         from learnkit.core import atomic_write
-        atomic_write(a.html, render_html(r))
+        atomic_write(a.html, render_html(r, show_code=a.show_code))
         print(f'wrote {a.html}', file=sys.stderr)
     if a.json: _emit_json(r)
-    elif not a.html: print(format_diff(r))
+    elif not a.html: print(format_diff(r, show_code=a.show_code))
     return 0
 
 @cmd_diff.arguments
 def _(p):
     p.add_argument('original', help='the chapter: a name (4, mnist_basics) or a path')
     p.add_argument('reproduction', help='your reproduction notebook')
+    _tol_args(p)
+    p.add_argument('--show-code', action='store_true', help="show the book's code beside yours (off: missing cells are described by their goal)")
     p.add_argument('--json', action='store_true', help='print JSON')
-    p.add_argument('--html', metavar='OUT', default=None, help='write a self-contained side-by-side HTML page')
+    p.add_argument('--html', metavar='OUT', default=None, help='write a self-contained HTML page')
 
 # %% ../nbs/12_cli.ipynb #28a4c374
 @command('bench', "benchmark a chapter's training pipelines: dataloader vs training step vs end to end")
@@ -118,7 +128,7 @@ def cmd_bench(a) -> int:
     try: workers = [int(w) for w in a.workers.split(',') if w.strip()]
     except ValueError: raise LearnkitError(f'--workers takes comma-separated counts like 0,2,4; got {a.workers!r}') from None
     recs = bench_chapter(a.chapter, devices=a.device.split(','), tiny=a.tiny, subset=a.subset, batches=a.batches,
-                         workers=workers or [0], progress=not a.json)
+                         workers=workers or [0], progress=not a.json, tune=a.tune)
     if a.json: _emit_json([r.to_dict() for r in recs])
     else: print(format_bench(recs))
     if any(r.interrupted for r in recs): return 130
@@ -133,26 +143,31 @@ def _(p):
     g.add_argument('--subset', type=float, default=None, metavar='FRACTION', help='use a random fraction of the real dataset')
     p.add_argument('--batches', type=int, default=10, help='batches to time per measurement')
     p.add_argument('--workers', default='0', help='comma-separated dataloader worker counts')
+    p.add_argument('--tune', action='store_true', help='measure the changes that could make each pipeline faster (workers, batch size, '
+                   'mixed precision...) end to end; the fastest that helped becomes the suggestion')
     p.add_argument('--json', action='store_true', help='print JSON')
 
 # %% ../nbs/12_cli.ipynb #b4b5b709
-@command('log', 'print logged %%timeit_log runs and benchmarks as JSON')
+@command('log', 'list logged %%timeit_log runs and benchmarks (a table in %%timeit units, or JSON with --json)')
 def cmd_log(a) -> int:
     from learnkit.timing import log_rows
-    # JSON either way (one object per run, JSON columns decoded); `--json` is accepted so scripts can be explicit
-    _emit_json(log_rows(label=a.label, kind=a.kind))
+    from learnkit.timeit_magic import format_log
+    rows = log_rows(label=a.label, kind=a.kind)
+    if a.json: _emit_json(rows)  # one object per run, JSON columns decoded, times in seconds
+    else: print(format_log(rows))
     return 0
 
 @cmd_log.arguments
 def _(p):
     p.add_argument('--label', default=None, help='only runs with this label')
     p.add_argument('--kind', choices=['timeit', 'bench', 'all'], default='timeit', help='what to list')
-    p.add_argument('--json', action='store_true', help='print JSON (the default)')
+    p.add_argument('--json', action='store_true', help='print JSON (times in seconds) instead of the table')
 
 # %% ../nbs/12_cli.ipynb #64205577
 @command('report', 'write a self-contained progress page to share')
 def cmd_report(a) -> int:
-    from learnkit.progress import write_report
+    from learnkit.report import report_data, report_json, write_report
+    if a.json: _emit_json(report_json(report_data())); return 0
     p = write_report(a.out, markdown=a.markdown, force=a.force)
     print(f'wrote {p}')
     return 0
@@ -162,6 +177,26 @@ def _(p):
     p.add_argument('--out', default=None, help='output file (default: progress.html, or progress.md with --markdown)')
     p.add_argument('--markdown', action='store_true', help='write Markdown instead of HTML')
     p.add_argument('--force', action='store_true', help='replace an existing file (a backup is kept)')
+    p.add_argument('--json', action='store_true', help="print the report's data as JSON (each chapter with its `progress` object) instead")
+
+# %% ../nbs/12_cli.ipynb #f3a91c16
+@command('share', "write a draft blog post of your work on a chapter: reproduction, repeat on new data, timings, study time")
+def cmd_share(a) -> int:
+    from learnkit.share import share_post
+    r = share_post(a.chapter, folder=a.output, fmt=a.format, force=a.force, notebook=a.notebook)
+    if a.json: _emit_json(r.to_dict())
+    else: print(r)
+    return 0
+
+@cmd_share.arguments
+def _(p):
+    p.add_argument('chapter', help='4, 04_mnist_basics, mnist_basics, demo or a path')
+    p.add_argument('-o', '--output', default=None, metavar='FOLDER', help="the post's folder (default: posts/<date>-<chapter>)")
+    p.add_argument('--format', choices=['quarto', 'markdown', 'html'], default='quarto',
+                   help="quarto: YAML front matter in the notebook; markdown: fastpages' front matter; html: also a self-contained page")
+    p.add_argument('--notebook', default=None, help='your reproduction notebook (default: the newest <chapter>_reproduce*.ipynb here)')
+    p.add_argument('--force', action='store_true', help='replace a post of the same name (backups are kept)')
+    p.add_argument('--json', action='store_true', help='print what was written as JSON')
 
 # %% ../nbs/12_cli.ipynb #8744cda2
 @command('export', "copy a snapshot of learnkit's database (e.g. to Google Drive on Colab)")
@@ -183,6 +218,49 @@ def cmd_demo(a) -> int:
 def _(p):
     p.add_argument('folder', nargs='?', default=None, help='where to work (default: a new learnkit-demo-N folder here)')
     p.add_argument('--quick', action='store_true', help='skip the benchmark step')
+
+# %% ../nbs/12_cli.ipynb #lk14insp
+@command('inspect', 'say what a dataset is and what it means for a fastai pipeline: kind, size, problems and fixes')
+def cmd_inspect(a) -> int:
+    from learnkit.inspection import format_info, inspect_data
+    info = inspect_data(a.path)
+    if a.json: _emit_json(info.to_dict())
+    else: print(format_info(info))
+    return 0
+
+@cmd_inspect.arguments
+def _(p):
+    p.add_argument('path', help='a folder of images or texts, or a table (.csv, .tsv, .parquet)')
+    p.add_argument('--json', action='store_true', help='print the record as JSON')
+
+# %% ../nbs/12_cli.ipynb #lk14rept
+@command('repeat', "repeat a chapter's training pipeline on a new dataset: a new notebook, baseline first, comparison last")
+def cmd_repeat(a) -> int:
+    from learnkit.repeat import format_suggestions, suggestions, write_repeat
+    if a.data is None and not a.dataset:
+        # no data yet: what to try it on
+        from learnkit.chapters import resolve
+        sugg = suggestions(a.chapter)
+        if a.json: _emit_json([s.to_dict() for s in sugg])
+        else: print(format_suggestions(resolve(a.chapter).key, sugg))
+        return 0
+    r = write_repeat(a.chapter, data=a.data, dataset=a.dataset or '', out=a.output, subset=a.subset, tiny=a.tiny, cells=a.cell)
+    if a.json: _emit_json(dict(path=str(r.path), chapter=r.plan.chapter, kind=r.plan.info.kind, pipelines=[p.cell for p in r.plan.parts],
+                               skipped=[dict(cell=c, why=w) for c, w in r.plan.skipped]))
+    else: print(r)
+    return 0
+
+@cmd_repeat.arguments
+def _(p):
+    p.add_argument('chapter', help='1, 05_pet_breeds, pet_breeds or a path')
+    g = p.add_mutually_exclusive_group()
+    g.add_argument('--data', default=None, metavar='PATH', help='your dataset: a folder or a table (see `learnkit inspect PATH`)')
+    g.add_argument('--dataset', default=None, metavar='NAME', help="a suggested dataset from fastai's URLs (none of --data/--dataset lists them)")
+    p.add_argument('-o', '--output', default=None, help='the new notebook (default: <chapter>_repeat_<data>.ipynb here; never overwritten)')
+    p.add_argument('--subset', type=float, default=None, metavar='FRACTION', help='start on this random fraction of the data (default: a few minutes on a CPU)')
+    p.add_argument('--tiny', action='store_true', help='offline in seconds: random weights, small images, one short epoch (stand-ins for --dataset)')
+    p.add_argument('--cell', action='append', default=None, help="the chapter cell of a pipeline to carry over (default: the first that fits); repeatable")
+    p.add_argument('--json', action='store_true', help='print JSON')
 
 # %% ../nbs/12_cli.ipynb #5fcc8de5
 class _Parser(argparse.ArgumentParser):

@@ -8,22 +8,24 @@ import base64, html, io, json, math, re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from .core import LearnkitError
+from .rules import SYMBOLS, VERDICTS, Tolerance, is_done
 
 # %% auto #0
-__all__ = ['VERDICTS', 'LEARNKIT_MIME', 'IMAGE_CLOSE', 'Verdict', 'is_learnkit_output', 'normalise_text', 'coalesce_stream',
-           'split_numbers', 'compare_numbers', 'ArrayRepr', 'parse_array', 'compare_text', 'parse_tables',
-           'training_tables', 'compare_training', 'compare_frames', 'image_similarity', 'compare_images',
-           'output_items', 'compare_item', 'compare_outputs', 'match_cells', 'check_notebooks', 'format_check']
+__all__ = ['LEARNKIT_MIME', 'IMAGE_CLOSE', 'Verdict', 'is_learnkit_output', 'normalise_text', 'coalesce_stream', 'split_numbers',
+           'compare_numbers', 'ArrayRepr', 'parse_array', 'first_difference', 'split_top', 'compare_text',
+           'parse_tables', 'training_tables', 'compare_training', 'compare_frames', 'image_similarity',
+           'compare_images', 'output_items', 'compare_widgets', 'compare_item', 'compare_outputs', 'timing_report',
+           'split_timing', 'bindings', 'used_names', 'draws_random', 'random_refs', 'is_random', 'scale_agrees',
+           'finite_agrees', 'compare_random', 'describe_value', 'compare_bindings', 'describe_bindings',
+           'stored_bindings', 'judge_cell']
 
 # %% ../nbs/05_compare.ipynb #e052c928
-VERDICTS = ('match', 'close', 'shape-only', 'mismatch', 'no-goal', 'error', 'could-not-check')
 LEARNKIT_MIME = 'application/vnd.learnkit.verdict+json'
-_SYMBOL = {'match': '✓', 'close': '≈', 'shape-only': '~', 'mismatch': '✗', 'no-goal': '○', 'error': '✗', 'could-not-check': '?'}
 _RANK = {'match': 0, 'close': 1, 'shape-only': 2, 'mismatch': 3}
 
 @dataclass
 class Verdict:
-    "The result of comparing a cell's outputs with its goal: `verdict` (one of `VERDICTS`), `detail`, `score`."
+    "The result of comparing a cell's outputs with its goal: `verdict` (one of `rules.VERDICTS`), `detail`, `score`."
     verdict: str
     detail: str = ''
     score: float|None = None  # max relative difference (numbers), similarity (images), or None
@@ -33,9 +35,9 @@ class Verdict:
 
     def to_dict(self) -> dict: return dict(verdict=self.verdict, detail=self.detail, score=self.score)
     @property
-    def ok(self) -> bool: return self.verdict in ('match', 'close', 'no-goal')
+    def ok(self) -> bool: return is_done(self.verdict)
     @property
-    def line(self) -> str: return f"{_SYMBOL[self.verdict]} {self.verdict}" + (f": {self.detail}" if self.detail else '')
+    def line(self) -> str: return f"{SYMBOLS[self.verdict]} {self.verdict}" + (f": {self.detail}" if self.detail else '')
     def __str__(self): return self.line
     def _repr_pretty_(self, p, cycle): p.text(self.line)
 
@@ -206,13 +208,33 @@ def _compare_arrays(g: ArrayRepr, o: ArrayRepr, tol: float) -> Verdict:
     if eq == n: return Verdict('match')
     if eq + close == n: return Verdict('close', f'max rel. diff {_fmt(worst)}', worst)
     what = f'same shape {g.shape}' if g.shape else 'same shape'
-    return Verdict('shape-only', f'{what} and dtype, {n-eq-close} of {n} values differ (max rel. diff {_fmt(worst)})', worst)
+    i = first_difference(g.numbers, o.numbers, tol)
+    where = f'element {_index(i, g.shape)}' if g.shape and not g.summarised else f'shown value {i+1}'
+    return Verdict('shape-only', f'{what} and dtype; {where} differs (yours {_show(o.numbers[i])})'
+                   + (f', {n-eq-close} of {n} values differ' if n-eq-close > 1 else ''), worst)
+
+def first_difference(goal: list, got: list, tol: float = 1e-4) -> int|None:
+    "The position of the first number of `got` that is neither equal nor close to its partner in `goal`."
+    for i, (g, o) in enumerate(zip(goal, got)):
+        if compare_numbers([g], [o], tol)[:2] == (0, 0): return i
+    return None
+
+def _index(i: int, shape: tuple) -> str:
+    "Flat position `i` in a row-major array of `shape` as an index such as `[2, 2]`."
+    idx = []
+    for d in reversed(shape or ()): idx.append(i % d if d else 0); i //= d if d else 1
+    return '[' + ', '.join(str(x) for x in reversed(idx)) + ']'
+
+def _show(n) -> str:
+    "A learner's number as printed: `100.` for a float, `3` for an integer."
+    if n.is_int or not math.isfinite(n.value): return f'{n.value:g}' if not n.is_int else str(int(n.value))
+    return f'{n.value:.6g}' + ('.' if float(n.value).is_integer() and 'e' not in f'{n.value:.6g}' else '')
 
 # %% ../nbs/05_compare.ipynb #c75964d1
 _LISTING = re.compile(r'^\(#(\d+)\)\s*\[(.*)\]$', re.S)
 _PATH_LIST = re.compile(r'^\[(\s*(?:\w*Path)\(.*\))\s*\]$', re.S)
 
-def _split_top(s: str) -> list[str]:
+def split_top(s: str) -> list[str]:
     "Split `s` at its top-level commas."
     out, depth, cur, q = [], 0, [], None
     for ch in s:
@@ -235,12 +257,12 @@ def _compare_listing(g: str, o: str) -> Verdict|None:
         if not mo: return None
         ng, no = int(mg.group(1)), int(mo.group(1))
         if ng != no: return Verdict('mismatch', f'expected {ng} items, got {no}')
-        ig, io_ = _split_top(mg.group(2)), _split_top(mo.group(2))
+        ig, io_ = split_top(mg.group(2)), split_top(mo.group(2))
         trunc = ig[-1:] == ['...'] or io_[-1:] == ['...']
     else:
         mg, mo = _PATH_LIST.match(g), _PATH_LIST.match(o)
         if not (mg and mo): return None
-        ig, io_ = _split_top(mg.group(1)), _split_top(mo.group(1))
+        ig, io_ = split_top(mg.group(1)), split_top(mo.group(1))
         ng, no, trunc = len(ig), len(io_), False
         if ng != no: return Verdict('mismatch', f'expected {ng} items, got {no}')
     if not all(re.match(r'^\w*Path\(', x) or x == '...' for x in ig + io_):
@@ -285,13 +307,25 @@ def compare_text(goal: str, got: str, tol: float = 1e-4) -> Verdict:
         if sg == so: return Verdict('mismatch', f'expected {len(ng)} numbers, got {len(no)}')
         gl, ol = g.count('\n')+1, o.count('\n')+1
         if gl != ol: return Verdict('mismatch', f'expected {gl} lines of text, got {ol}')
-        return Verdict('mismatch', 'the text differs')
+        return Verdict('mismatch', _text_difference(g, o))
     eq, close, worst = compare_numbers(ng, no, tol)
     n = len(ng)
     if eq == n: return Verdict('match', '' if re.sub(r'\s+', '', g) == re.sub(r'\s+', '', o) else 'numbers printed differently')
     if eq + close == n: return Verdict('close', f'max rel. diff {_fmt(worst)}', worst)
-    if n == 1: return Verdict('mismatch', f'the number differs (rel. diff {_fmt(worst)})', worst)
-    return Verdict('shape-only', f'same structure, {n-eq-close} of {n} numbers differ (max rel. diff {_fmt(worst)})', worst)
+    i = first_difference(ng, no, tol)
+    if n == 1: return Verdict('mismatch', f'the number differs (yours {_show(no[0])})', worst)
+    return Verdict('shape-only', f'same structure; number {i+1} of {n} differs (yours {_show(no[i])})'
+                   + (f', {n-eq-close} numbers differ' if n-eq-close > 1 else ''), worst)
+
+def _text_difference(g: str, o: str) -> str:
+    "Where text `o` first departs from `g`, shown with the learner's words only."
+    gl, ol = g.split('\n'), o.split('\n')
+    for i, (a, b) in enumerate(zip(gl, ol)):
+        if a != b:
+            k = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            yours = b[max(0, k-10):k+30].strip()
+            return (f'line {i+1} differs' if len(gl) > 1 else 'the text differs') + (f' at “{yours}”' if yours else '')
+    return 'the text differs'
 
 # %% ../nbs/05_compare.ipynb #bce42d07
 class _Tables(HTMLParser):
@@ -400,7 +434,9 @@ IMAGE_CLOSE = 0.9
 
 def _image(b64) -> 'PIL.Image.Image':
     from PIL import Image
-    data = base64.b64decode(_text(b64).strip())
+    # a live capture holds the raw bytes IPython's formatter made; a saved notebook holds them base64-encoded
+    data = bytes(b64) if isinstance(b64, (bytes, bytearray)) and bytes(b64[:4]) in (b'\x89PNG', b'\xff\xd8\xff\xe0', b'\xff\xd8\xff\xe1', b'\xff\xd8\xff\xdb') \
+        else base64.b64decode(_text(b64.decode('ascii') if isinstance(b64, (bytes, bytearray)) else b64).strip())
     return Image.open(io.BytesIO(data))
 
 def image_similarity(goal_b64: str, got_b64: str) -> tuple[float, tuple, tuple]:
@@ -460,7 +496,7 @@ def output_items(outputs: list, stderr: bool = False) -> list[tuple[str, object]
         if ot == 'error':
             items.append(('error', (out.get('ename', ''), out.get('evalue', '')))); continue
         data = out.get('data') or {}
-        if _WIDGET in data: items.append(('widget', None)); continue
+        if _WIDGET in data: items.append(('widget', _text(data.get('text/plain', '')))); continue  # its repr names the widget and its settings
         h = _text(data.get('text/html', ''))
         plain = _text(data.get('text/plain', ''))
         if h:
@@ -486,6 +522,15 @@ def _describe(kind: str) -> str:
 
 def _compatible(a: str, b: str) -> bool: return a == b or {a, b} == {'text', 'stdout'}
 
+def compare_widgets(goal: str|None, got: str|None) -> Verdict:
+    "Compare two widgets by their text repr (`Button(description='Classify', ...)`): its class, then its settings; a widget's live state is not in the outputs."
+    name = lambda s: re.match(r'^\s*([A-Za-z_]\w*)\(', s or '')
+    g, o = name(goal), name(got)
+    if not g or not o: return Verdict('could-not-check', 'a widget (its state is not saved in outputs)')
+    if g.group(1) != o.group(1): return Verdict('mismatch', f'expected a {g.group(1)} widget, got a {o.group(1)}')
+    if normalise_text(goal) == normalise_text(got): return Verdict('match', f'the same {g.group(1)} widget')
+    return Verdict('close', f'a {g.group(1)} widget, as the book shows; its settings differ or were not saved', 0.)
+
 def compare_item(kind: str, goal, got, tol: float = 1e-4, band: float = 0.25) -> Verdict:
     "Compare one goal item with one learner item of the same `kind` (see `output_items`)."
     if kind in ('text', 'stdout'): return compare_text(goal, got, tol)
@@ -496,7 +541,7 @@ def compare_item(kind: str, goal, got, tol: float = 1e-4, band: float = 0.25) ->
         if normalise_text(re.sub(r'\bid="[^"]*"|url\(#[^)]*\)|xlink:href="#[^"]*"', '', goal)) == normalise_text(re.sub(r'\bid="[^"]*"|url\(#[^)]*\)|xlink:href="#[^"]*"', '', got)):
             return Verdict('match')
         return Verdict('could-not-check', 'SVG drawings are not compared beyond equality')
-    if kind == 'widget': return Verdict('could-not-check', 'a widget (its state is not saved in outputs)')
+    if kind == 'widget': return compare_widgets(goal, got)
     return Verdict('could-not-check', f'cannot compare {kind} outputs')
 
 def compare_outputs(goal: list, outputs: list, tol: float = 1e-4, band: float = 0.25) -> Verdict:
@@ -508,7 +553,7 @@ def compare_outputs(goal: list, outputs: list, tol: float = 1e-4, band: float = 
     gerrs = [p for k, p in gi if k == 'error']
     if errs:
         ename, evalue = errs[0]
-        if gerrs and gerrs[0][0] == ename: return Verdict('match', f'raised {ename}, as the book does')
+        if gerrs and gerrs[0][0] == ename: return Verdict('expected-error', f'raised {ename}, as the book does')
         return Verdict('error', f'{ename}: {evalue}'.strip(': ')[:200])
     if gerrs: return Verdict('mismatch', f'expected the cell to raise {gerrs[0][0]}, it ran without error')
     if not gi:
@@ -542,89 +587,391 @@ def compare_outputs(goal: list, outputs: list, tol: float = 1e-4, band: float = 
         worst = Verdict('close', worst.detail, max(scores) if scores else worst.score)
     return Verdict(worst.verdict, detail, worst.score)
 
-# %% ../nbs/05_compare.ipynb #ec7e56fa
-_REPRO_LINE = re.compile(r'^\s*%%reproduce\s+(\S+)(.*)$')
+# %% ../nbs/05_compare.ipynb #58aec2c4
+# IPython prints µ as U+00B5 in some versions and U+03BC (μ) in others
+_TIME_UNITS = {'ns': 1e-9, 'µs': 1e-6, 'μs': 1e-6, 'us': 1e-6, 'ms': 1e-3, 's': 1., 'min': 60., 'h': 3600.}
+_DUR = r'(?:\d+(?:\.\d+)?\s*(?:ns|µs|μs|us|ms|s|min|h)\s*)+'
+_TIMING_LINE = re.compile(
+    r'^\s*(?:CPU times:.*|Wall time:\s*(?P<wall>' + _DUR + r').*|Compiler time:.*|Parser\s*:.*'
+    r'|(?P<mean>' + _DUR + r')\s*±\s*' + _DUR + r'\s*per loop.*'
+    r'|\d[\d,]* loops?, best of \d+:\s*(?P<best>' + _DUR + r')\s*per loop.*'
+    r'|The slowest run took .*|.*an intermediate result is being cached.*)$')
 
-def _src_key(s: str) -> str:
-    "A cell's code without a `%%reproduce` line, marker lines, blank lines and trailing spaces."
-    from learnkit.chapters import parse_markers
-    lines = _text(s).strip().splitlines()
-    if lines and _REPRO_LINE.match(lines[0]): lines = lines[1:]
-    return '\n'.join(l.rstrip() for l in parse_markers('\n'.join(lines))[1].splitlines() if l.strip())
+def _seconds(d: str) -> float:
+    return sum(float(v)*_TIME_UNITS[u] for v, u in re.findall(r'(\d+(?:\.\d+)?)\s*(ns|µs|μs|us|ms|min|s|h)', d))
 
-def _line_tol(first: str):
-    m = re.search(r'--tol[ =]([0-9.eE+-]+)', first)
-    return float(m.group(1)) if m else None
+def timing_report(text: str) -> tuple[str, float|None]:
+    "`text` without the lines of a `%time`/`%timeit` report, and the time it reports in seconds (None: no report)."
+    keep, secs, found = [], None, False
+    for line in _text(text).split('\n'):
+        m = _TIMING_LINE.match(line)
+        if not m: keep.append(line); continue
+        found = True
+        d = m.group('wall') or m.group('mean') or m.group('best')
+        if d and secs is None: secs = _seconds(d)
+    return '\n'.join(keep), (secs if secs is not None else 0.) if found else None
 
-def match_cells(chapter, repro_cells: list) -> list[tuple[int, str, str]]:
-    "For each code cell of `repro_cells` (nbformat dicts) that reproduces one of `chapter`'s cells: (index, ref, how)."
-    from learnkit.chapters import written
-    refs = {c.id for c in chapter.code_cells}  # setup and hidden cells are kept by the scaffold, not reproduced
-    found, pending = [], []
-    for j, c in enumerate(repro_cells):
-        lk = (c.get('metadata') or {}).get('learnkit') or {}
-        if c.get('cell_type') != 'code' or lk.get('kind') == 'setup' or not written(c.get('source')): continue
-        src = lk.get('src')
-        if src in refs: found.append((j, src, 'provenance')); continue
-        lines = _text(c.get('source')).strip().splitlines()
-        m = _REPRO_LINE.match(lines[0]) if lines else None
-        if m:
-            try: found.append((j, chapter.cell(m.group(1)).id, 'reproduce')); continue
-            except LearnkitError: pass
-        pending.append(j)
-    if pending:
-        used = {r for _, r, _ in found}
-        orig = [c for c in chapter.code_cells if c.id not in used]  # hidden setup cells are not reproduced
-        pairs = None
-        try:
-            from learnkit.diff import align
-            sub = [repro_cells[j] for j in pending]
-            pairs = [(orig[i].id, pending[k]) for i, k in align(orig, sub) if i is not None and k is not None
-                     and _src_key(sub[k].get('source')).strip()]
-            how = 'alignment'
-        except Exception: pairs = None
-        if pairs is None:
-            by_src = {}
-            for c in orig: by_src.setdefault(_src_key(c.source), c.id)
-            pairs = [(by_src[_src_key(repro_cells[j].get('source'))], j) for j in pending
-                     if _src_key(repro_cells[j].get('source')) in by_src and _src_key(repro_cells[j].get('source')).strip()]
-            how = 'source'
-        found += [(j, ref, how) for ref, j in pairs]
-    return sorted(found)
+def split_timing(outputs: list) -> tuple[list, list]:
+    "`outputs` with timing reports taken out of their stdout streams, and the reported times (seconds, one per report)."
+    rest, times = [], []
+    for o in outputs or []:
+        if isinstance(o, dict) and o.get('output_type') == 'stream' and o.get('name', 'stdout') == 'stdout':
+            t, secs = timing_report(o.get('text'))
+            if secs is not None:
+                times.append(secs)
+                if t.strip(): rest.append(dict(o, text=t))
+                continue
+        rest.append(o)
+    return rest, times
 
-def check_notebooks(original, reproduction, tol=None) -> dict:
-    "Compare an executed `reproduction` notebook (path or dict) with chapter `original` (name, path or `Chapter`), cell by cell."
-    from learnkit.chapters import Chapter, check_notebook, load_chapter, read_notebook
-    ch = original if isinstance(original, Chapter) else load_chapter(original)
-    nb = check_notebook(reproduction, 'reproduction') if isinstance(reproduction, dict) else read_notebook(reproduction)
-    cells, sections = [], {}
-    summary = {v: 0 for v in VERDICTS}
-    for j, ref, how in match_cells(ch, nb['cells']):
-        rc, oc = nb['cells'][j], ch.cell(ref)
-        if not rc.get('outputs') and rc.get('execution_count') is None: continue  # never run: nothing to check yet
-        t = tol if tol is not None else _line_tol(_text(rc.get('source')).lstrip().split('\n')[0])
-        v = compare_outputs(oc.outputs, rc.get('outputs', []), tol=t, band=t)
-        cells.append(dict(ref=ref, repro_index=j, verdict=v.verdict, detail=v.detail, score=v.score, matched_by=how,
-                          section=list(oc.section)))
-        summary[v.verdict] += 1
-        s = sections.setdefault(tuple(oc.section), dict(path=list(oc.section), cells=0, **{k: 0 for k in VERDICTS}))
-        s['cells'] += 1; s[v.verdict] += 1
-    order = {tuple(s.path): i for i, s in enumerate(ch.sections)}
-    secs = sorted(sections.values(), key=lambda s: order.get(tuple(s['path']), -1))
-    return dict(chapter=ch.key, original=str(ch.path or ch.key), reproduction=str(reproduction) if not isinstance(reproduction, dict) else '',
-                to_reproduce=len(ch.code_cells), cells=cells, sections=secs, summary=summary)
+def _duration(s: float) -> str:
+    for u, f in (('s', 1.), ('ms', 1e-3), ('µs', 1e-6)):
+        if s >= f: return f'{s/f:.3g} {u}'
+    return f'{s/1e-9:.3g} ns'
 
-def format_check(result: dict) -> str:
-    "`check_notebooks`' result as text: one line per cell, then per section and in total."
-    lines = [f"{result.get('chapter', '')}: {len(result['cells'])} of {result.get('to_reproduce', '?')} cells written and run, checked"]
-    for c in result['cells']:
-        v = Verdict(c['verdict'], c['detail'])
-        lines.append(f"  [{c['repro_index']:>3}] {c['ref']:<10} {v.line}")
-    if result['sections']:
-        lines.append('by section:')
-        for s in result['sections']:
-            name = ' > '.join(s['path']) or '(top)'
-            ok = s['match'] + s['close']
-            lines.append(f"  {name}: {ok}/{s['cells']} ok" + ''.join(f", {s[k]} {k}" for k in VERDICTS[2:] if s.get(k)))
-    lines.append('total: ' + ', '.join(f'{n} {k}' for k, n in result['summary'].items() if n) if any(result['summary'].values()) else 'total: nothing to check')
-    return '\n'.join(lines)
+def _timing_note(book: list, yours: list) -> str:
+    "An order-of-magnitude note comparing the learner's time with the book's: a note, never a verdict."
+    if not book or not yours or not book[0] or not yours[0]: return ''
+    r = yours[0]/book[0]
+    if 1/3 <= r <= 3: return f'about as fast as the book ({_duration(yours[0])})'
+    return f'{_duration(yours[0])}, ' + (f'{r:.0f}x slower than the book' if r > 1 else f'{1/r:.0f}x faster than the book')
+
+# %% ../nbs/05_compare.ipynb #6686f345
+_MAGIC_STMT = re.compile(r'^(\s*)%{1,2}(?:time|timeit|prun)\b((?:\s+-[a-zA-Z]\s*\d*)*)\s*(.*)$')
+
+def _python(code: str) -> str:
+    "`code` as plain Python: the statement of `%time`/`%timeit` lines kept, other magics and shell lines blanked."
+    out = []
+    for line in _text(code).split('\n'):
+        m = _MAGIC_STMT.match(line)
+        if m: out.append(m.group(1) + m.group(3)); continue
+        s = line.lstrip()
+        out.append('' if s.startswith(('%', '!')) or (s.endswith('?') and not s.startswith('#')) else line)
+    return '\n'.join(out)
+
+def _tree(code: str):
+    import ast
+    try: return ast.parse(_python(code))
+    except SyntaxError: return None
+
+def _params(args) -> list:
+    "The parameter names of an `ast.arguments`, `*args`/`**kw` spelled with their stars."
+    ps = [a.arg for a in getattr(args, 'posonlyargs', []) + args.args]
+    if args.vararg: ps.append('*' + args.vararg.arg)
+    ps += [a.arg for a in args.kwonlyargs]
+    if args.kwarg: ps.append('**' + args.kwarg.arg)
+    return ps
+
+def bindings(code: str) -> dict:
+    "The names a cell's `code` binds at top level: `{name: {'kind': 'function', 'params': [...]}|{'kind': 'class'}|{'kind': 'module', 'module': ...}|{'kind': 'value'}}`, and those it only changes in place (`{'kind': 'touched'}`)."
+    import ast
+    tree = _tree(code)
+    if tree is None: return {}
+    out = {}
+    def target(t):
+        if isinstance(t, ast.Name): out[t.id] = dict(kind='value')
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts: target(e)
+        elif isinstance(t, ast.Starred): target(t.value)
+    def walk(stmts):
+        for st in stmts:
+            if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)): out[st.name] = dict(kind='function', params=_params(st.args))
+            elif isinstance(st, ast.ClassDef): out[st.name] = dict(kind='class')
+            elif isinstance(st, ast.Import):
+                for a in st.names:
+                    if a.asname: out[a.asname] = dict(kind='module', module=a.name)
+                    else: out[a.name.split('.')[0]] = dict(kind='module', module=a.name.split('.')[0])
+            elif isinstance(st, ast.ImportFrom):
+                for a in st.names:
+                    if a.name != '*': out[a.asname or a.name] = dict(kind='value')
+            elif isinstance(st, ast.Assign):
+                for t in st.targets:
+                    if isinstance(st.value, ast.Lambda) and isinstance(t, ast.Name): out[t.id] = dict(kind='function', params=_params(st.value.args))
+                    else: target(t)
+            elif isinstance(st, (ast.AnnAssign, ast.AugAssign)) and st.value is not None: target(st.target)
+            elif isinstance(st, (ast.For, ast.AsyncFor)): target(st.target); walk(st.body); walk(st.orelse)
+            elif isinstance(st, (ast.With, ast.AsyncWith)):
+                for it in st.items:
+                    if it.optional_vars is not None: target(it.optional_vars)
+                walk(st.body)
+            elif isinstance(st, ast.If): walk(st.body); walk(st.orelse)
+            elif isinstance(st, ast.Try): walk(st.body); walk(st.orelse); walk(st.finalbody)
+            elif isinstance(st, ast.Expr) and isinstance(st.value, ast.NamedExpr): target(st.value.target)
+            elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute): touch(st.value.func.value)
+            if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                for t in (st.targets if isinstance(st, ast.Assign) else [st.target]):
+                    if isinstance(t, (ast.Attribute, ast.Subscript)): touch(t.value)
+    def touch(node):
+        "A name the cell changes in place (`w.grad.zero_()`, `x[0] = 1`, `p.data -= ...`): it must exist afterwards."
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)): node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Name): touched.setdefault(node.id, dict(kind='touched'))
+    touched = {}
+    walk(tree.body)
+    return {**out, **{k: v for k, v in touched.items() if k not in out}}
+
+def used_names(code: str) -> set:
+    "The names `code` reads (loads), e.g. the upstream values it depends on."
+    import ast
+    tree = _tree(code)
+    if tree is None: return set(re.findall(r'\b[A-Za-z_]\w*\b', _python(code)))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+# %% ../nbs/05_compare.ipynb #c6a6f894
+# calls whose result changes from run to run unless a seed is set just before: draws, shuffles, weight initialisers,
+# dropout, random splits and augmentation, and what runs them (models built with fresh weights, training, batches)
+_RANDOM = re.compile(r'''\b(?:randn|rand|randint|randperm|randn_like|rand_like|randint_like|normal_?|uniform_|bernoulli_?
+    |multinomial|exponential_|shuffle|shuffled|permutation|choice|choices|sample|random|dropout|Dropout\w*|kaiming_\w+
+    |xavier_\w+|trunc_normal_|init_params|RandomSplitter|RandomResizedCrop\w*|RandomErasing|RandomCrop|aug_transforms
+    |Flip|Rotate|Zoom|Warp|Brightness|Contrast|Dihedral\w*|Linear|Conv[123]d|Embedding|LSTM|GRU|RNN|LSTMCell|BatchNorm\w*
+    |vision_learner|cnn_learner|unet_learner|tabular_learner|collab_learner|text_classifier_learner
+    |language_model_learner|Learner|one_batch|show_batch|show_results|fit|fit_one_cycle|fine_tune|fit_flat_cos|lr_find
+    |simple_cnn|resnet\d+|xresnet\d+|create_cnn_model|create_body|create_head|TabularModel|EmbeddingDotBias|EmbeddingNN
+    |get_emb_sz|DataLoader|dataloaders|TfmdDL|TextDataLoaders|ImageDataLoaders|TabularDataLoaders
+    |CollabDataLoaders|SegmentationDataLoaders|SegmentationDataLoaders)\s*\(''', re.X)
+_SEED = re.compile(r'\b(?:manual_seed|set_seed|seed)\s*\(')
+_SEEDED_SPLIT = re.compile(r'\b(?:RandomSplitter|valid_pct)\b[^\n]*\bseed\s*=')
+_SEED_KW = re.compile(r'\bseed\s*=')
+
+def draws_random(code: str) -> bool:
+    "Does `code` itself draw unseeded random numbers (a seed earlier in the same cell makes it repeatable)?"
+    py = _python(code)
+    for m in _RANDOM.finditer(py):
+        before = py[:m.start()]
+        if _SEED.search(before): continue
+        line = py[py.rfind('\n', 0, m.start())+1:py.find('\n', m.end()) if '\n' in py[m.end():] else len(py)]
+        if m.group().startswith(('RandomSplitter', 'DataLoader', 'dataloaders', 'TfmdDL')) or 'DataLoaders' in m.group():
+            # a split or loader is random unless seeded, and only shuffles where it shuffles
+            if _SEED_KW.search(line) and not re.search(r'\b(?:aug_transforms|RandomResizedCrop)', line): continue
+        return True
+    return False
+
+# in-place draws (`w.normal_()`) and training (`learn.fit(1)`) make the receiver random too
+_IN_PLACE = re.compile(r'\b([A-Za-z_]\w*)(?:\.\w+)*\.(?:normal_|uniform_|bernoulli_|exponential_|random_|fit|fit_one_cycle|fine_tune|fit_flat_cos|lr_find)\s*\(')
+_RANDOM_CACHE = {}
+
+def random_refs(chapter) -> frozenset:
+    "The ids of `chapter`'s code cells whose values depend on unseeded randomness, in the cell or upstream through the names it uses."
+    key = id(chapter)
+    hit = _RANDOM_CACHE.get(key)
+    if hit and hit[0] is chapter: return hit[1]
+    names, refs = set(), set()
+    bound = lambda code: {n for n, d in bindings(code).items() if d.get('kind') != 'touched'}  # calling `torch.randn` draws; `torch` stays
+    for c in chapter.cells:
+        if c.cell_type != 'code': continue
+        code = c.code
+        own = draws_random(code)
+        if own or used_names(code) & names:
+            refs.add(c.id)
+            names |= bound(code)
+            if own: names |= set(_IN_PLACE.findall(_python(code)))
+        else:
+            names -= bound(code)  # a name rebound by deterministic code is no longer random
+    res = frozenset(refs)
+    _RANDOM_CACHE[key] = (chapter, res)
+    return res
+
+def is_random(book_cell, chapter=None) -> bool:
+    "Does the book's value of `book_cell` depend on unseeded randomness (upstream too when `chapter` is given)?"
+    if chapter is not None and any(c is book_cell or c.id == book_cell.id for c in chapter.cells):
+        return book_cell.id in random_refs(chapter)
+    return draws_random(book_cell.code)
+
+# %% ../nbs/05_compare.ipynb #daa81939
+def _stats(nums: list) -> tuple[float, float, int]:
+    vs = [n.value for n in nums if math.isfinite(n.value)]
+    if not vs: return 0., 0., 0
+    m = sum(vs)/len(vs)
+    return m, math.sqrt(sum((v-m)**2 for v in vs)/max(len(vs)-1, 1)), len(vs)
+
+def scale_agrees(goal: list, got: list) -> str:
+    "'' when two draws of random numbers (`_Num` lists, same length) agree in scale, else what differs, in words."
+    if len(goal) != len(got): return f'expected {len(goal)} values, got {len(got)}'
+    if [math.isfinite(n.value) for n in goal] != [math.isfinite(n.value) for n in got]: return 'nan or inf where the book has numbers'
+    (mg, sg, n), (mo, so, _) = _stats(goal), _stats(got)
+    if n == 0: return ''
+    if n >= 4:
+        # two samples of n values: their means differ by about sqrt(sg²+so²/n); four standard errors is a generous band
+        spread = math.sqrt(sg**2 + so**2)
+        ulp = max((x.ulp for x in goal + got), default=0.)
+        if abs(mg - mo) > 4*spread/math.sqrt(n) + 2*ulp + 1e-12: return 'the mean is off'
+        if sg == 0 and so == 0: return ''
+        if sg == 0 or so == 0: return 'the spread is off'
+        # the sample std's relative error is about 1/sqrt(2(n-1)): allow four of them, and at least a factor 1.25
+        if abs(math.log(so/sg)) > max(4/math.sqrt(2*(n-1)), math.log(1.25)) + 1e-12: return 'the spread (std) is off'
+        return ''
+    # a few random statistics (a mean, a std, a loss): each must be of the same size as the book's, within a factor 3,
+    # and a value near zero against the largest one shown is near zero whatever its relative difference
+    scale = max(max(abs(x.value) for x in goal if math.isfinite(x.value)) if any(math.isfinite(x.value) for x in goal) else 0., 1e-12)
+    for i, (a, b) in enumerate(zip(goal, got)):
+        a, b = a.value, b.value
+        if not math.isfinite(a): continue
+        if abs(a - b) <= 0.25*scale: continue
+        if a*b > 0 and max(abs(a), abs(b))/min(abs(a), abs(b)) <= 3: continue
+        return f'value {i+1} is not of the same size'
+    return ''
+
+def finite_agrees(goal: list, got: list) -> str:
+    "'' when values computed from random ones have nan and inf where the book's have them: their size depends on the draw (a loss can be 600 or 23000), so nothing more is compared."
+    if [math.isfinite(n.value) for n in goal] != [math.isfinite(n.value) for n in got]: return 'nan or inf where the book has numbers' if any(not math.isfinite(n.value) for n in got) else 'numbers where the book has nan or inf'
+    return ''
+
+def _random_pair(kind: str, goal, got, band: float, direct: bool = True) -> str|None:
+    "None when two items of `kind` agree as random draws (shape, dtype, scale), else what differs; '!' when not comparable."
+    if kind in ('text', 'stdout'):
+        g, o = normalise_text(goal), normalise_text(got)
+        ag, ao = parse_array(g), parse_array(o)
+        if ag and ao:
+            if ag.kind != ao.kind and {ag.kind, ao.kind} != {'tensor', 'Parameter'}: return f'expected a {ag.kind}, got a {ao.kind}'
+            if ag.shape is not None and ao.shape is not None and ag.shape != ao.shape: return f'expected shape {ag.shape}, got {ao.shape}'
+            if ag.dtype != ao.dtype: return f'expected dtype {ag.dtype}, got {ao.dtype}'
+            if (ag.shape is None) != (ao.shape is None) or len(ag.numbers) != len(ao.numbers):
+                return None if ag.shape is None and ao.shape is None else 'a different size'
+            if not direct and ag.dtype == 'bool': return None  # which entries hold depends on the draw
+            return (scale_agrees if direct else finite_agrees)(ag.numbers, ao.numbers) or None
+        mg, mo = _LISTING.match(g), _LISTING.match(o)
+        if mg and mo: return None if mg.group(1) == mo.group(1) else f'expected {mg.group(1)} items, got {mo.group(1)}'
+        sg, ng = split_numbers(g); so, no = split_numbers(o)
+        if sg == so and len(ng) == len(no):
+            ig, io_ = [x for x in ng if x.is_int], [y for y in no if y.is_int]
+            if direct and len(ig) == len(io_) and sorted(x.value for x in ig) == sorted(y.value for y in io_) and ig != io_:
+                return None  # a shuffle or a permutation: the same items in another order
+            if not direct:
+                # integers computed from random values are sizes, counts and indices: randomness does not change them
+                i = next((i for i, (x, y) in enumerate(zip(ng, no)) if x.is_int and y.is_int and x.value != y.value), None)
+                if i is not None: return f'number {i+1} differs (yours {_show(no[i])})' if len(ng) > 1 else f'the number differs (yours {_show(no[i])})'
+            return (scale_agrees if direct else finite_agrees)(ng, no) or None
+        arrs = lambda s: [parse_array(s[m.start():_close_paren(s, s.index('(', m.start()))+1]) for m in re.finditer(r'\b(?:tensor|array)\(', s)]
+        # a tuple of tensors whose summarised parts differ in length: compare the parts
+        pg, po = [a for a in arrs(g) if a], [a for a in arrs(o) if a]
+        if pg and len(pg) == len(po):
+            for a, b in zip(pg, po):
+                if a.shape is not None and b.shape is not None and a.shape != b.shape: return f'expected shape {a.shape}, got {b.shape}'
+                if a.dtype != b.dtype: return f'expected dtype {a.dtype}, got {b.dtype}'
+            return None
+        if not direct and g[:1] == o[:1] and g[:1] in ('[', '(') and g[-1:] == o[-1:]:
+            # a list computed from random values (the top movies of a randomly initialised model): same length is what holds
+            ng_, no_ = len(split_top(g[1:-1])), len(split_top(o[1:-1]))
+            return None if ng_ == no_ else f'expected {ng_} items, got {no_}'
+        if not _first_array(g) and not re.search(r'\d', g):
+            # words drawn at random (text a language model generates, a batch shown as text): as many lines is what holds
+            gl, ol = g.count('\n') + 1, o.count('\n') + 1
+            return None if gl == ol else f'expected {gl} lines of text, got {ol}'
+        return '!'
+    if kind == 'train':  # the band already allows for training's randomness: outside it, the metrics differ
+        v = compare_training(goal, got, band)
+        return None if v.verdict in ('match', 'close') else v.detail
+    if kind == 'frame':
+        return None if goal['shape'] == got['shape'] and goal['columns'] == got['columns'] else '!'
+    if kind == 'image':
+        v = compare_images(goal, got)
+        return None if v.verdict in ('close', 'shape-only') else v.detail
+    return '!'
+
+def compare_random(goal: list, outputs: list, band: float = 0.25, direct: bool = True) -> Verdict|None:
+    "Compare outputs whose values are random: `random` when shape, dtype and scale agree, `mismatch` when they do not, None when not comparable; `direct` for draws made in the cell (else values computed from earlier draws, compared by order of magnitude)."
+    gi, oi = output_items(goal), output_items(outputs)
+    if not gi or len(gi) > len(oi) or any(k == 'error' for k, _ in gi + oi): return None
+    j, notes = 0, []
+    for kind, payload in gi:
+        k = next((k for k in range(j, len(oi)) if _compatible(kind, oi[k][0])), None)
+        if k is None: return None
+        why = _random_pair(kind, payload, oi[k][1], band, direct)
+        if why == '!': return None
+        if why: return Verdict('mismatch', f'random values, but {why}')
+        j = k + 1
+    what = ('shape and scale agree' if direct else 'computed from random ones; shape and kind agree') if any(k in ('text', 'stdout') for k, _ in gi) else 'same kind of output'
+    return Verdict('random', f'random values: {what}')
+
+# %% ../nbs/05_compare.ipynb #210bd3d6
+def describe_value(obj) -> dict:
+    "What kind of thing `obj` is, as plain data a saved notebook can keep: function (with `params`), class, module, tensor/array (`shape`, `dtype`), number, or its type name."
+    import inspect, types
+    if isinstance(obj, types.ModuleType): return dict(kind='module', module=obj.__name__.split('.')[0])
+    if inspect.isclass(obj): return dict(kind='class')
+    if callable(obj) and (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isbuiltin(obj) or type(obj).__name__ == 'partial'):
+        try: ps = [('*' if p.kind == p.VAR_POSITIONAL else '**' if p.kind == p.VAR_KEYWORD else '') + p.name for p in inspect.signature(obj).parameters.values()]
+        except (TypeError, ValueError): ps = None
+        return dict(kind='function', params=ps)
+    shape, dtype = getattr(obj, 'shape', None), getattr(obj, 'dtype', None)
+    if shape is not None and dtype is not None and not isinstance(obj, type):
+        try: return dict(kind='tensor' if type(obj).__module__.startswith(('torch', 'fastai')) else 'array', type=type(obj).__name__,
+                         shape=[int(x) for x in shape], dtype=str(dtype).replace('torch.', ''))
+        except (TypeError, ValueError): pass
+    if isinstance(obj, bool): return dict(kind='bool')
+    if isinstance(obj, (int, float, complex)): return dict(kind='number')
+    return dict(kind='value', type=type(obj).__name__)
+
+def _signature(name: str, d: dict) -> str:
+    return f"`{name}({', '.join(d.get('params') or [])})`" if d.get('kind') == 'function' else f'`{name}`'
+
+def _arity(ps) -> tuple: return (len([p for p in ps or [] if not p.startswith('*')]), any(p.startswith('*') for p in ps or []))
+
+def compare_bindings(book: dict, yours: dict) -> Verdict:
+    "Judge a cell by what it binds: `book` from `bindings` of the book's code, `yours` the learner's `{name: describe_value(...) or None}`."
+    for name, b in book.items():
+        y = yours.get(name)
+        if y is None: return Verdict('mismatch', f'`{name}` is not defined after this cell')
+        bk, yk = b.get('kind'), y.get('kind')
+        if bk == 'function':
+            if yk not in ('function', 'class'): return Verdict('mismatch', f'`{name}` should be a function; yours is a {y.get("type") or yk}')
+            if y.get('params') is not None and _arity(y['params']) != _arity(b['params']):
+                n = _arity(b['params'])[0]
+                return Verdict('mismatch', f"`{name}` should take {n} parameter{'s' if n != 1 else ''}; yours takes {_arity(y['params'])[0]} ({', '.join(y['params'])})")
+        elif bk == 'class' and yk != 'class': return Verdict('mismatch', f'`{name}` should be a class; yours is a {y.get("type") or yk}')
+        elif bk == 'module' and (yk != 'module' or y.get('module') != b.get('module')):
+            return Verdict('mismatch', f"`{name}` should be the module {b.get('module')}")
+        elif 'shape' in b and 'shape' in y and list(b['shape']) != list(y['shape']):
+            return Verdict('mismatch', f"`{name}` should have shape {tuple(b['shape'])}; yours has {tuple(y['shape'])}")
+        elif 'dtype' in b and 'dtype' in y and b['dtype'] != y['dtype']:
+            return Verdict('mismatch', f"`{name}` should be of dtype {b['dtype']}; yours is {y['dtype']}")
+    return Verdict('defined', f'{describe_bindings(book)} as the book does')
+
+def describe_bindings(book: dict) -> str:
+    "What a cell binds, in words: `defines `matmul(a, b)`; imports `torch``, `updates `weights``."
+    mods = [n for n, d in book.items() if d.get('kind') == 'module']
+    touched = [n for n, d in book.items() if d.get('kind') == 'touched']
+    rest = [n for n in book if n not in mods and n not in touched]
+    def some(names, sig=False):
+        shown = [_signature(n, book[n]) if sig else f'`{n}`' for n in names[:3]]
+        return ', '.join(shown) + (f' and {len(names)-3} more' if len(names) > 3 else '')
+    parts = ([f'defines {some(rest, True)}'] if rest else []) + ([f'imports {some(mods)}'] if mods else []) + ([f'updates {some(touched)}'] if touched else [])
+    return '; '.join(parts)
+
+def stored_bindings(outputs: list) -> dict|None:
+    "The `{name: description}` that `%%reproduce` stored in its verdict output, or None when the cell was not run with it."
+    for o in outputs or []:
+        d = (o.get('data') or {}).get(LEARNKIT_MIME) if isinstance(o, dict) else None
+        if isinstance(d, str):
+            try: d = json.loads(d)
+            except ValueError: d = None
+        if isinstance(d, dict) and isinstance(d.get('bound'), dict): return d['bound']
+    return None
+
+# %% ../nbs/05_compare.ipynb #87f9b930
+def judge_cell(book_cell, # a `learnkit.chapters.Cell` of the book
+               outputs: list, # the learner cell's nbformat outputs, learnkit's verdict outputs included
+               tol: Tolerance = Tolerance(), # `rel` for numbers, `band` for training tables; None: the defaults
+               chapter=None, # the `Chapter`, so that randomness upstream of the cell is seen
+              ) -> Verdict:
+    "The verdict on a learner cell's `outputs` against `book_cell`: pure, no store, no IPython."
+    tol = tol or Tolerance()
+    goal, book_times = split_timing(book_cell.outputs)
+    outs, your_times = split_timing(outputs)
+    v = compare_outputs(goal, outs, tol=tol.rel, band=tol.band)
+    if v.verdict in ('error', 'expected-error'): return v
+    if book_times:
+        if not your_times: return Verdict('mismatch', 'expected a timing report (%time or %timeit), got none')
+        note = _timing_note(book_times, your_times)
+        if v.verdict == 'no-goal': return Verdict('timed', 'ran' + (f'; {note}' if note else ''))
+        if is_done(v.verdict): return Verdict('timed', 'ran, and its result agrees' + (f'; {note}' if note else ''))
+    if is_done(v.verdict): return v
+    if v.verdict == 'no-goal':
+        book = bindings(book_cell.code)
+        if not book: return v
+        yours = stored_bindings(outputs)
+        if yours is None: return Verdict('no-goal', "the book's cell shows nothing; run it with %%reproduce to check what it defines")
+        return compare_bindings(book, yours)
+    if v.verdict in ('shape-only', 'mismatch') and is_random(book_cell, chapter):
+        r = compare_random(goal, outs, tol.band, direct=draws_random(book_cell.code))
+        if r is not None: return r
+    return v

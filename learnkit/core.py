@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['config', 'LearnkitError', 'Config', 'is_colab', 'notebook_path', 'data_dir', 'atomic_write', 'backup_path',
-           'write_new']
+__all__ = ['config', 'LearnkitError', 'Config', 'is_colab', 'notebook_path', 'on_network_mount', 'data_dir', 'atomic_write',
+           'backup_path', 'write_new']
 
 # %% ../nbs/00_core.ipynb #262446f4
 class LearnkitError(Exception):
@@ -36,7 +36,7 @@ def notebook_path(user_ns: dict|None = None) -> str:
     p = str((user_ns or {}).get('__vsc_ipynb_file__') or os.environ.get('JPY_SESSION_NAME') or '')
     return p if p.endswith('.ipynb') else ''
 
-def _on_network_mount(p: Path) -> bool:
+def on_network_mount(p: Path) -> bool:
     "SQLite locking fails on Google Drive and network mounts: spot the usual ones."
     s = str(p.resolve() if p.exists() else p.absolute())
     return s.startswith(('/content/drive', '/gdrive', '/mnt/drive')) or '/My Drive/' in s

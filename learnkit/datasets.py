@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import LearnkitError, atomic_write, data_dir
 
 # %% auto #0
-__all__ = ['TINY_DATASETS', 'demo_data', 'tiny_name', 'tiny_dataset']
+__all__ = ['TINY_DATASETS', 'TINY_FILES', 'demo_data', 'tiny_name', 'tiny_dataset', 'image_folder', 'drawn_urls', 'tiny_file']
 
 # %% ../nbs/03_datasets.ipynb #858b3661
 def _draw(kind: str, rng: random.Random, size: int):
@@ -268,4 +268,61 @@ def tiny_dataset(url_or_name, path=None) -> Path:
     if done.exists(): return p
     gen(p, random.Random(f'learnkit-{k}'))
     done.write_text('ok')
+    return p
+
+# %% ../nbs/03_datasets.ipynb #02ffc94f
+def image_folder(path, classes=('stripes', 'dots'), n: int = 16, size: int = 64, seed: int = 42) -> Path:
+    "Draw `n` images of `size` pixels per class into `path/<class>/`, for a chapter whose images come from a web search; returns `path`."
+    path, rng = Path(path), random.Random(f'learnkit-images-{seed}')
+    for k, c in enumerate(classes):
+        (path/c).mkdir(parents=True, exist_ok=True)
+        for i in range(n): _draw(('stripes', 'dots')[k % 2], rng, size).save(path/c/f'{i:08d}.png')
+    return path
+
+def drawn_urls(query: str, n: int = 16) -> list[str]:
+    "Stand-in image-search results for `query`: `learnkit://` URLs that a patched `download_images` draws."
+    q = re.sub(r'\W+', '_', str(query)).strip('_') or 'images'
+    return [f'learnkit://{q}/{i:08d}.png' for i in range(n)]
+
+_BULLDOZER_COLS = ('SalesID SalePrice MachineID ModelID datasource auctioneerID YearMade MachineHoursCurrentMeter UsageBand saledate '
+                   'fiModelDesc fiBaseModel fiSecondaryDesc fiModelSeries fiModelDescriptor ProductSize fiProductClassDesc state '
+                   'ProductGroup ProductGroupDesc Drive_System Enclosure Forks Pad_Type Ride_Control Stick Transmission Turbocharged '
+                   'Blade_Extension Blade_Width Enclosure_Type Engine_Horsepower Hydraulics Pushblock Ripper Scarifier Tip_Control '
+                   'Tire_Size Coupler Coupler_System Grouser_Tracks Hydraulics_Flow Track_Type Undercarriage_Pad_Width Stick_Length '
+                   'Thumb Pattern_Changer Grouser_Type Backhoe_Mounting Blade_Type Travel_Controls Differential_Type Steering_Controls').split()
+
+def _bulldozers(p, rng, n: int = 400):
+    sizes = ['Large', 'Large / Medium', 'Medium', 'Small', 'Mini', 'Compact', '']
+    groups = [('TEX', 'Track Excavators'), ('WL', 'Wheel Loader'), ('BL', 'Backhoe Loaders'), ('TTT', 'Track Type Tractors')]
+    opt = lambda *xs: rng.choice(list(xs) + ['', 'None or Unspecified'])
+    rows = []
+    for i in range(n):
+        g, gd = rng.choice(groups)
+        year, model = rng.randint(1975, 2010), rng.randint(1, 60)
+        sale = f'{rng.randint(1, 12)}/{rng.randint(1, 28)}/{rng.randint(2000, 2012)} 0:00'
+        price = int(10000 + 900 * (year - 1970) + rng.randint(0, 20000))
+        rows.append([1139246 + i, price, 999089 + rng.randint(0, 5000), 3000 + model, rng.choice([121, 132, 136]), rng.randint(1, 20),
+                     year, rng.choice(['', 0, rng.randint(100, 20000)]), rng.choice(['Low', 'Medium', 'High', '']), sale,
+                     f'{model}D', f'{model}', rng.choice(['D', 'E', 'F', '']), rng.choice(['II', '', 'LC']), rng.choice(['', 'L', 'LGP']),
+                     rng.choice(sizes), f'{gd} - {rng.randint(1, 20)} Metric Tons', rng.choice(['Texas', 'Florida', 'Ohio', 'Alabama']),
+                     g, gd, opt('Four Wheel Drive', 'Two Wheel Drive'), rng.choice(['EROPS', 'OROPS', 'EROPS w AC']), opt('Yes'), opt('Reversible'),
+                     opt('Yes', 'No'), opt('Extended', 'Standard'), rng.choice(['Standard', 'Powershuttle', 'Hydrostatic', '']), opt('Yes', 'No'),
+                     opt('Yes', 'No'), opt("14'", "12'"), opt('PAT', 'Straight'), opt('Variable', 'No'), opt('2 Valve', 'Auxiliary'), opt('Yes'),
+                     opt('Yes', 'Multi Shank'), opt('Yes'), opt('Tip'), opt('23.5', '20.5'), opt('Manual', 'Hydraulic'), opt('Yes'), opt('Double'),
+                     opt('Standard', 'High Flow'), opt('Steel', 'Rubber'), opt('24 inch', '28 inch'), opt("10' 6\"", "9' 10\""), opt('Manual', 'Hydraulic'),
+                     opt('Yes', 'No'), opt('Double', 'Triple'), opt('Yes'), opt('Straight', 'Semi U'), opt('Differential Steer', 'Lever'),
+                     opt('Standard', 'Limited Slip'), opt('Conventional', 'Command Control')])
+    _csv(p, _BULLDOZER_COLS, rows)
+
+TINY_FILES = {'TrainAndValid.csv': _bulldozers, 'Train.csv': _bulldozers, 'Valid.csv': _bulldozers}  # file name: generator
+
+def tiny_file(name, path=None) -> Path|None:
+    "Draw the tiny stand-in for a data file called like `name` (e.g. the bulldozers `TrainAndValid.csv`) under `path` or the data dir; None when learnkit has none."
+    n = Path(str(name)).name
+    gen = TINY_FILES.get(n)
+    if gen is None: return None
+    p = (Path(path) if path else data_dir()/'tiny'/'files')/n
+    if not p.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        gen(p, random.Random(f'learnkit-{n}'))
     return p

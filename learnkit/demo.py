@@ -48,6 +48,19 @@ def _new_folder(folder) -> Path:
     p.mkdir(parents=True, exist_ok=True)
     return p
 
+# %% ../nbs/15_demo.ipynb #lk14demo
+def _repeat_step(out: Path):
+    "Repeat the demo chapter's pipeline on a second tiny dataset, run the notebook, show its baseline and comparison."
+    from learnkit.repeat import write_repeat
+    r = write_repeat('demo', dataset='MNIST_SAMPLE', tiny=True, out=out/'demo_repeat.ipynb')
+    print('  ' + str(r).splitlines()[0])
+    nb = _execute(r.path)
+    def shown(c): return ''.join(''.join(o.get('data', {}).get('text/plain', '')) for o in c.get('outputs', []) if o.get('output_type') == 'execute_result')
+    code = [c for c in nb['cells'] if c['cell_type'] == 'code']
+    base = next((shown(c) for c in code if 'baseline(' in c['source']), '')
+    print('  ' + base.strip())
+    print('  ' + shown(code[-1]).strip('\n').replace('\n', '\n  '))
+
 # %% ../nbs/15_demo.ipynb #20b28138
 def _execute(path: Path, timeout: int = 600) -> dict:
     import nbformat
@@ -62,7 +75,7 @@ def _execute(path: Path, timeout: int = 600) -> dict:
 def run_demo(folder=None, quick: bool = False) -> int:
     "Run the study loop on the demo chapter in `folder` (default: a new `learnkit-demo` folder); `quick` skips the benchmark."
     t0 = time.time()
-    total = 7 if quick else 8
+    total = 8 if quick else 9
     out = _new_folder(folder)
     print(f'learnkit demo: the study loop on the demo chapter, in {out.resolve()}')
     from learnkit.scaffold import write_scaffold
@@ -84,15 +97,13 @@ def run_demo(folder=None, quick: bool = False) -> int:
                 line = ''.join(o['data'].get('text/plain', '')).strip().splitlines()
                 print(f"  {code[:44]:<44} {line[0] if line else v}")
     _step(4, total, 'check the executed notebook against the chapter')
-    from learnkit.compare import check_notebooks, format_check
-    from learnkit.progress import record_check
-    chk = check_notebooks('demo', str(repro))
-    record_check('check', chk, repro)
+    from learnkit.state import check_reproduction
+    from learnkit.text import format_check
+    chk = check_reproduction('demo', str(repro))  # records its progress for the panel and the report
     print('  ' + format_check(chk).replace('\n', '\n  '))
     _step(5, total, 'diff: progress per section, and a side-by-side page')
     from learnkit.diff import diff_notebooks, format_diff, render_html
-    d = diff_notebooks('demo', str(repro))
-    record_check('diff', d, repro)
+    d = diff_notebooks('demo', str(repro))  # the same numbers as the check, recorded too
     atomic_write(out/'demo_diff.html', render_html(d))
     print('  ' + format_diff(d).replace('\n', '\n  '))
     print(f'  wrote {out/"demo_diff.html"}')
@@ -107,9 +118,12 @@ def run_demo(folder=None, quick: bool = False) -> int:
         from learnkit.bench import bench_chapter, format_bench
         recs = bench_chapter('demo', devices=('cpu',), tiny=True, batches=4, workers=(0,), progress=False)
         print('  ' + format_bench(recs).replace('\n', '\n  '))
+    n += 1
+    _step(n, total, 'repeat the chapter on a second tiny dataset: baseline first, comparison last')
+    _repeat_step(out)
     _step(total, total, 'a report to share')
-    from learnkit.progress import write_report
-    p = write_report(out/'progress.html')
+    from learnkit.report import write_report
+    p = write_report(out/'progress.html', folders=[out])
     print(f'  wrote {p}')
     print(f'\ndone in {time.time()-t0:.0f} s. Next: open {repro} in Jupyter and finish the last cell; '
           f'then try a real chapter: learnkit scaffold 4')

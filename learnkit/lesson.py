@@ -10,14 +10,19 @@ import ipywidgets as widgets
 from IPython.display import HTML, FileLink, display
 from .core import LearnkitError, is_colab, notebook_path
 from .chapters import load_chapter, locate, resolve
-from .progress import (STEPS, record_check, chapter_steps, course_progress, daily_minutes, end_session as _end_row,
-    find_reproductions, mark_activity, minutes_per_week, read_reproduction, section_progress, sessions, start_session,
-    streak, totals, weekly_chart_png)
+from .progress import STEPS, ChapterStanding, chapter_progress, chapter_steps, course_progress, find_reproductions
+from .sessions import (daily_minutes, end_session as _end_row, fmt_minutes, fmt_when, mark_activity, minutes_per_week,
+    sessions, start_session, streak)
+from .report import timing_summary, weekly_chart_png
+from .text import short_path
+from .goals import goal_of
+from .timing import fmt_time as fmt_seconds
 from .store import get_store
 
 # %% auto #0
-__all__ = ['ACTIONS', 'widget_hint', 'Shown', 'PanelModel', 'run_into', 'chapter_panel', 'find_widget', 'DashboardModel',
-           'dashboard', 'kernel_id', 'begin_session', 'end_session', 'lesson_magic']
+__all__ = ['ACTIONS', 'front_end', 'widget_hint', 'Shown', 'outputs_html', 'OutputArea', 'PanelModel', 'run_into',
+           'chapter_panel', 'find_widget', 'DashboardModel', 'dashboard', 'kernel_id', 'begin_session', 'end_session',
+           'fallback_html', 'colab_note', 'lesson_magic']
 
 # %% ../nbs/14_lesson.ipynb #733f3c85
 _FIX = 'pip install -U "ipywidgets>=8" and restart the kernel'
@@ -31,26 +36,123 @@ def _version(pkg: str) -> tuple:
 def _in_vscode(shell=None) -> bool:
     return 'VSCODE_PID' in os.environ or '__vsc_ipynb_file__' in (getattr(shell, 'user_ns', None) or {})
 
+def _parent_cmdline() -> str:
+    "The command line of the process that started this kernel (the Jupyter server), or '' where it cannot be read."
+    try: return Path(f'/proc/{os.getppid()}/cmdline').read_bytes().replace(b'\0', b' ').decode(errors='replace')
+    except OSError: pass
+    try:
+        import psutil
+        return ' '.join(psutil.Process(os.getppid()).cmdline())
+    except Exception: return ''
+
+def front_end(cmdline: str|None = None) -> str:
+    "The server that started this kernel: 'jupyterlab', 'notebook' or 'nbclassic' (from its command line), else ''."
+    args = (_parent_cmdline() if cmdline is None else cmdline).split()
+    for i, a in enumerate(args):
+        name = a.replace('\\', '/').rsplit('/', 1)[-1]
+        if name == '-m' and i + 1 < len(args): name = args[i + 1]
+        for fe in ('jupyterlab', 'nbclassic', 'notebook'):
+            if name in (fe, f'jupyter-{fe}', f'jupyter-{fe}.exe') or (fe == 'jupyterlab' and name in ('jupyter-lab', 'jupyter-lab.exe')): return fe
+    return ''
+
 def widget_hint(ipywidgets_version: str|None = None, versions: dict|None = None, colab: bool|None = None,
-                vscode: bool|None = None) -> str|None:
+                vscode: bool|None = None, front: str|None = None) -> str|None:
     "One line telling the learner how to fix a blank panel, or None when the widgets will draw."
     v = ipywidgets_version or widgets.__version__
     if int(v.split('.')[0]) >= 8 or (is_colab() if colab is None else colab) or (_in_vscode() if vscode is None else vscode): return None
-    vs = versions if versions is not None else {p: _version(p) for p in ('jupyterlab', 'notebook', 'jupyterlab_widgets')}
-    new = (vs.get('jupyterlab') or (0,)) >= (4,) or (vs.get('notebook') or (0,)) >= (7,) or (vs.get('jupyterlab_widgets') or (0,)) >= (3,)
-    if new: return f'learnkit: ipywidgets {v} cannot draw in JupyterLab 4 or Notebook 7; if the panel below is blank or shows "Click to show javascript error": {_FIX}'
-    return f'learnkit: if the panel below is blank or shows "Click to show javascript error": {_FIX}'
+    vs = versions if versions is not None else {p: _version(p) for p in ('jupyterlab', 'notebook')}
+    lab, nbv = tuple(vs.get('jupyterlab') or ()), tuple(vs.get('notebook') or ())
+    fe = front_end() if front is None else front
+    # the classic notebook (Notebook 6, nbclassic) and JupyterLab 3 draw ipywidgets 7
+    if fe == 'nbclassic' or (fe == 'notebook' and nbv and nbv < (7,)) or (fe == 'jupyterlab' and lab and lab < (4,)): return None
+    new = {'jupyterlab': lab >= (4,), 'notebook': nbv >= (7,)}.get(fe) if fe else (lab >= (4,) or nbv >= (7,))
+    if new:
+        where = {'jupyterlab': 'JupyterLab 4', 'notebook': 'Notebook 7'}.get(fe, 'JupyterLab 4 or Notebook 7')
+        return f'learnkit: ipywidgets {v} cannot draw in {where}; if the panel below is blank or shows "Click to show javascript error": {_FIX}'
+    if not fe and nbv: return None  # only the classic notebook is installed here
+    return (f'learnkit: if the panel below is blank or shows "Click to show javascript error", this front end cannot draw '
+            f'ipywidgets {v}: {_FIX}')
 
 # %% ../nbs/14_lesson.ipynb #713620cd
 class Shown:
-    "Display `widget` with `text` as its text/plain fallback."
-    def __init__(self, widget, text: str): self.widget, self.text = widget, text
+    "Display `widget` with `text` as its text/plain fallback and `html` (default: `text` in a `<pre>`) as its text/html one."
+    def __init__(self, widget, text: str, html: str|None = None): self.widget, self.text, self.html = widget, text, html
     def __repr__(self): return self.text
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         data = {'text/plain': self.text}
+        h = self.html if self.html is not None else (f'<pre>{html.escape(self.text)}</pre>' if self.text else '')
+        if h: data['text/html'] = h  # what a front end without a widget manager shows (nbconvert, GitHub, a disabled extension)
         mid = getattr(self.widget, 'model_id', None)
         if mid: data['application/vnd.jupyter.widget-view+json'] = {'version_major': 2, 'version_minor': 0, 'model_id': mid}
         return data
+
+def outputs_html(outputs) -> str:
+    "HTML for learnkit's own nbformat `outputs` (text escaped; HTML from learnkit's displays kept; images inline)."
+    parts = []
+    for o in outputs:
+        if o.get('output_type') == 'stream':
+            parts.append(f"<pre class='lk-{o['name']}' style='margin:0;white-space:pre-wrap'>{html.escape(o['text'])}</pre>")
+            continue
+        d = o.get('data') or {}
+        if d.get('text/html'): parts.append(d['text/html'])
+        elif d.get('image/png'): parts.append(f"<img src='data:image/png;base64,{d['image/png']}'/>")
+        elif d.get('text/plain'): parts.append(f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(d['text/plain'])}</pre>")
+    return ''.join(parts)
+
+class OutputArea(widgets.HTML):
+    """`ipywidgets.Output`'s API (`outputs`, `append_stdout`, `append_display_data`, `clear_output`, `with area:`) on an
+    `HTML` widget: widgetsnbextension 3.6's classic-notebook manager cannot create `Output` models at all, and a box
+    holding one never draws."""
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._outputs, self._saved = (), []
+        self.add_class('lk-output')
+
+    @property
+    def outputs(self) -> tuple: return self._outputs
+    @outputs.setter
+    def outputs(self, outs):
+        self._outputs = tuple(outs)
+        self.value = outputs_html(self._outputs)
+
+    def _add(self, o):
+        outs = list(self._outputs)
+        if o['output_type'] == 'stream' and outs and outs[-1].get('output_type') == 'stream' and outs[-1]['name'] == o['name']:
+            outs[-1] = dict(outs[-1], text=outs[-1]['text'] + o['text'])
+        else: outs.append(o)
+        self.outputs = outs
+
+    def append_stdout(self, text: str): self._add(dict(output_type='stream', name='stdout', text=text))
+    def append_stderr(self, text: str): self._add(dict(output_type='stream', name='stderr', text=text))
+    def append_display_data(self, obj):
+        from IPython.core.formatters import format_display_data
+        data, md = format_display_data(obj)
+        self._add(dict(output_type='display_data', data=data, metadata=md))
+    def clear_output(self, wait: bool = False): self.outputs = ()
+
+    def __enter__(self):
+        "Print and `display` into this area until the block ends."
+        area = self
+        class _Stream:
+            def __init__(self, name): self.name = name
+            def write(self, s):
+                if s: area._add(dict(output_type='stream', name=self.name, text=s))
+                return len(s)
+            def flush(self): pass
+        def publish(data, metadata=None, *a, **kw):
+            self._add(dict(output_type='display_data', data=dict(data or {}), metadata=dict(metadata or {})))
+        from IPython import get_ipython
+        pub = getattr(get_ipython(), 'display_pub', None)
+        self._saved.append((sys.stdout, sys.stderr, pub, (pub.__dict__.get('publish') if pub is not None else None)))
+        sys.stdout, sys.stderr = _Stream('stdout'), _Stream('stderr')
+        if pub is not None: pub.publish = publish
+        return self
+
+    def __exit__(self, *exc):
+        sys.stdout, sys.stderr, pub, prev = self._saved.pop()
+        if pub is not None:
+            if prev is None: pub.__dict__.pop('publish', None)
+            else: pub.publish = prev
 
 def _one_line(e: BaseException) -> str:
     "An exception as the one line a learner reads."
@@ -60,9 +162,7 @@ def _one_line(e: BaseException) -> str:
     return f'learnkit: {msg}' if isinstance(e, LearnkitError) else f'learnkit: {type(e).__name__}: {msg}'
 
 # %% ../nbs/14_lesson.ipynb #af24d51c
-def _fmt_min(m: float) -> str:
-    m = round(m or 0)
-    return f'{m} min' if m < 60 else f'{m//60}h{m%60:02d}'
+_fmt_min = fmt_minutes
 
 class PanelModel:
     "State and actions of the panel for chapter `name` (session `session`, reproductions searched in `cwd` and beside `notebook`)."
@@ -71,7 +171,7 @@ class PanelModel:
         self.key, self.session, self.notebook = self.info.key, session, notebook or ''
         self.cwd = Path(cwd) if cwd else Path.cwd()
         self.source = self.info.path or self.key  # what other features are given: a path for a notebook outside the book
-        self.chapter, self.error = None, ''
+        self.chapter, self.error, self._pipelines = None, '', None
         try: self.chapter = load_chapter(self.info)
         except LearnkitError as e: self.error = str(e)
 
@@ -88,70 +188,147 @@ class PanelModel:
         ps = find_reproductions(self.key, self.folders)
         return ps[0] if ps else None
 
-    def reproduction(self):
-        p = self.reproduction_path()
-        if p is None: return None
-        try: return read_reproduction(p)
-        except LearnkitError: return None
-
-    def progress(self) -> list: return section_progress(self.chapter) if self.chapter else []
+    def standing(self) -> ChapterStanding:
+        "Where the learner stands, read afresh from the reproduction on disk (or the last recorded check or diff)."
+        return chapter_progress(self.chapter or self.key, self.folders)
 
     def sessions(self, now=None) -> list: return sessions(self.key, live=self.session, now=now)
 
     def minutes(self, now=None) -> float: return sum(s.minutes for s in self.sessions(now))
 
-    def steps(self, now=None) -> list:
-        return chapter_steps(self.key, repro=self.reproduction(), progress=self.progress(), minutes=self.minutes(now))
+    def steps(self, now=None, standing=None) -> list:
+        return chapter_steps(self.key, progress=(standing or self.standing()).progress, minutes=self.minutes(now))
 
     def set_step(self, step: str, done: bool):
         "Tick (or untick) `step` for this chapter."
         if step not in STEPS: raise LearnkitError(f"no study step {step!r}; the steps are {', '.join(STEPS)}")
         get_store().set_step(self.key, step, bool(done))
 
-    def questionnaire_text(self) -> str:
+    def link(self, path) -> str:
+        "`path` relative to the notebook's folder, where the panel's links resolve (absolute on another drive)."
+        base = Path(self.notebook).parent if self.notebook else self.cwd
+        try: return os.path.relpath(Path(path).resolve(), base.resolve())
+        except ValueError: return str(Path(path).resolve())  # another drive on Windows
+
+    def next_step(self, standing=None) -> tuple[str, str|None]:
+        "The one thing to do next, as `(text, action)`: the action is a method name for the next-step button, or None."
+        if self.error: return self.error, None
+        s = standing or self.standing()
+        if s.progress is None: return f'Next: scaffold your reproduction of {self.title}, then fill in its first blank.', 'scaffold'
+        p = s.progress
+        if s.state is None: return f"Next: open your reproduction ({p['done']} of {p['cells']} done at the last {s.source}).", 'diff'
+        c = s.state.next_cell()
+        if c is None:
+            if p['questions'] and p['answered'] < p['questions']: return f"Every cell is done. Next: the questionnaire, {p['answered']} of {p['questions']} answered.", None
+            from learnkit.repeat_records import repeat_done
+            if not repeat_done(self.key): return 'Every cell is done. Next: repeat the chapter on a new dataset.', 'repeat'
+            return 'Every cell is done and the chapter repeated on new data. Next: share what you did.', 'share'
+        what = 'Next blank' if not c.written else 'Next to fix' if c.ran else 'Next to run'
+        return (f"{what}: §{short_path(c.section, 50)}, cell {c.position} (%%reproduce {c.ref}) {goal_of(self.chapter.cell(c.ref), self.chapter)}. "
+                f"{p['done']} of {p['cells']} done.", 'diff' if c.written else None)
+
+    def next_html(self, standing=None) -> str:
+        "The next-step line with a link to the reproduction."
+        s = standing or self.standing()
+        txt, _ = self.next_step(s)
+        out = f'<b>{html.escape(txt)}</b>'
+        p = self.reproduction_path()
+        if p is not None:
+            href = html.escape(self.link(p))
+            out += f' <a href="{href}" target="_blank">Open {html.escape(p.name)}</a>'
+        return out
+
+    def questionnaire_text(self, standing=None) -> str:
+        p = (standing or self.standing()).progress
+        if p and p['questions']: return f"Questionnaire: {p['answered']} of {p['questions']} answered"
         n = len(self.chapter.questions) if self.chapter else 0
-        r = self.reproduction()
-        if r and r.questions: return f'Questionnaire: {r.answered} of {r.questions} answered in {r.path.name}'
         return f'Questionnaire: {n} questions; answer them in your reproduction' if n else 'Questionnaire: none in this chapter'
 
     def time_text(self, now=None) -> str:
         ss = self.sessions(now)
-        s = f'Time: {_fmt_min(sum(x.minutes for x in ss))} on this chapter over {len(ss)} session{"s"*(len(ss) != 1)}'
+        s = f'Time: {fmt_minutes(sum(x.minutes for x in ss))} on this chapter over {len(ss)} session{"s"*(len(ss) != 1)}'
         cur = next((x for x in ss if x.id == self.session), None)
         if cur:
-            s += f'; this session {_fmt_min(cur.minutes)}'
-            if cur.plan.minutes: s += f' of {_fmt_min(cur.plan.minutes)} planned'
+            s += f'; this session {fmt_minutes(cur.minutes)}'
+            if cur.plan.minutes: s += f' of {fmt_minutes(cur.plan.minutes)} planned'
             if cur.plan.goal: s += f' (goal: {cur.plan.goal})'
         return s
 
-    def outline_rows(self) -> list:
-        "`(indent, title, text, done)` per section, `text` like `3/5 tried, 2 match`."
+    def timings(self) -> list:
+        "This chapter's `%%timeit_log` labels, each with its latest and best median (see `learnkit.report.timing_summary`)."
+        return [t for t in timing_summary() if t['chapter'] == self.key]
+
+    def timing_text(self) -> str:
+        ts = self.timings()
+        if not ts: return ''
+        return 'Timings: ' + '; '.join(f"{t['label']} {fmt_seconds(t['latest'])} (best {fmt_seconds(t['best'])})" for t in ts)
+
+    def outline_rows(self, standing=None) -> list:
+        "`(indent, title, text, done)` per section with cells to reproduce, `text` like `2 of 5 done, 3 written`."
+        s = standing or self.standing()
+        if not self.chapter: return []
+        got = {tuple(x['path']): x for x in (s.progress or {}).get('sections', [])}
         rows = []
-        for p in self.progress():
-            txt = f'{p.attempted}/{p.cells} tried, {p.matched} match' if p.cells else ''
-            rows.append((max(len(p.path) - 1, 0), p.title + (' [sidebar]' if p.sidebar else ''), txt, p.done))
+        for sec in self.chapter.sections:
+            n = sum(1 for c in self.chapter.code_cells if c.section == sec.path)
+            x = got.get(sec.path, dict(cells=n, written=0, done=0))
+            txt = f"{x['done']} of {x['cells']} done, {x['written']} written" if n else ''
+            rows.append((max(len(sec.path) - 1, 0), sec.title + (' [sidebar]' if sec.sidebar else ''), txt, bool(n) and x['done'] >= n))
         return rows
 
-    def outline_html(self) -> str:
+    def _summary(self, s) -> str:
+        p = s.progress
+        if not p: return f"{len(self.chapter.code_cells) if self.chapter else 0} cells to reproduce, none written yet"
+        return f"{p['done']} of {p['cells']} cells done, {p['written']} written, {p['ran']} ran"
+
+    def outline_html(self, standing=None) -> str:
         if self.error: return f'<i>{html.escape(self.error)}</i>'
-        cells, att, mat = totals(self.progress())
-        out = [f'<b>Outline</b>: {mat} of {cells} cells match, {att} tried<ul style="margin:0">']
-        for ind, title, txt, done in self.outline_rows():
+        s = standing or self.standing()
+        out = [f'<b>Outline</b>: {html.escape(self._summary(s))}<ul style="margin:0">']
+        for ind, title, txt, done in self.outline_rows(s):
             out.append(f'<li style="margin-left:{ind*1.2}em">{"✓ " if done else ""}{html.escape(title)}'
                        f'{f" <small>({txt})</small>" if txt else ""}</li>')
         return ''.join(out) + '</ul>'
+
+    def actions(self) -> dict:
+        "The panel's buttons, `{label: method}`: Benchmark only for a chapter with a training pipeline."
+        return {k: v for k, v in ACTIONS.items() if v != 'bench' or self.has_pipeline()}
+
+    def has_pipeline(self) -> bool:
+        "Does the chapter build a learner that `learnkit bench` can time?"
+        if self._pipelines is None:
+            from learnkit.pipelines import find_pipelines  # AST slicing only: no torch
+            try: self._pipelines = bool(self.chapter) and bool(find_pipelines(self.chapter))
+            except LearnkitError: self._pipelines = False
+        return self._pipelines
 
     def text(self, now=None) -> str:
         "The panel as plain text (for front ends without widgets)."
         out = [f'{self.title} ({self.key})']
         if self.error: out.append(self.error)
         else:
-            cells, att, mat = totals(self.progress())
-            out.append(f'Outline: {mat} of {cells} cells match, {att} tried')
-            out += [f"  {'  '*ind}- {t}{f' ({x})' if x else ''}" for ind, t, x, _ in self.outline_rows()]
-        out += [f"[{'x' if s.done else ' '}] {s.label}{f' - {s.detail}' if s.detail else ''}" for s in self.steps(now)]
-        out += [self.questionnaire_text(), self.time_text(now)]
+            s = self.standing()
+            out.append(self.next_step(s)[0])
+            p = self.reproduction_path()
+            if p is not None: out.append(f'Your reproduction: {self.link(p)}')
+            out.append(f'Outline: {self._summary(s)}')
+            out += [f"  {'  '*ind}- {t}{f' ({x})' if x else ''}" for ind, t, x, _ in self.outline_rows(s)]
+        st = self.steps(now) if not self.error else chapter_steps(self.key, minutes=self.minutes(now))
+        out += [f"[{'x' if s_.done else '~' if s_.started else ' '}] {s_.label}{f' - {s_.detail}' if s_.detail else ''}" for s_ in st]
+        out += [self.questionnaire_text(None if not self.error else ChapterStanding(self.key)), self.time_text(now)]
+        if self.timing_text(): out.append(self.timing_text())
         return '\n'.join(out)
+
+    def html(self, now=None) -> str:
+        "The panel as HTML without widgets: the same content as `text`, with links."
+        e = html.escape
+        parts = [f'<h3 style="margin:.2em 0">{e(self.title)} <code>{e(self.key)}</code></h3>']
+        if self.error: return ''.join(parts) + f'<i>{e(self.error)}</i>'
+        s = self.standing()
+        parts += [f'<p>{self.next_html(s)}</p>', self.outline_html(s), '<ul style="margin:0">']
+        parts += [f'<li>{s_.mark} {e(s_.label)}{f" <small>({e(s_.detail)})</small>" if s_.detail else ""}</li>' for s_ in self.steps(now, s)]
+        parts += ['</ul>', f'<p>{e(self.questionnaire_text(s))}<br>{e(self.time_text(now))}' + (f'<br>{e(self.timing_text())}' if self.timing_text() else '') + '</p>']
+        return ''.join(parts)
 
     # actions: each returns text or a displayable for the panel's output area
     def scaffold(self):
@@ -164,13 +341,11 @@ class PanelModel:
         return str(write_scaffold(self.source, out=str(self.cwd/f'{self.key}_reproduce.ipynb')))
 
     def diff(self):
-        "Align the reproduction with the chapter, record the result, and return it as text."
+        "The diff of the reproduction with the chapter, as text (computing it records its progress)."
         p = self.reproduction_path()
         if p is None: return 'No reproduction yet: click "Scaffold reproduction" first.'
         from learnkit.diff import diff_notebooks, format_diff
-        r = diff_notebooks(self.source, str(p))
-        record_check('diff', r, p)
-        return format_diff(r)
+        return format_diff(diff_notebooks(self.chapter or self.source, str(p)))
 
     def bench(self, batches: int = 3):
         "Benchmark the chapter's pipeline on tiny data for a few `batches`."
@@ -178,21 +353,36 @@ class PanelModel:
         return format_bench(bench_chapter(self.source, tiny=True, batches=batches, progress=False))
 
     def original(self):
-        "The original notebook's path, and a link when it lies under the working folder."
+        "A link to the original notebook, relative to the notebook's folder; outside it, its path and how to copy it here."
         p = Path(self.chapter.path if self.chapter and self.chapter.path else locate(self.info)).resolve()
-        try: rel = os.path.relpath(p, self.cwd)
-        except ValueError: rel = ''  # another drive on Windows
-        if rel and not rel.startswith('..'): return FileLink(rel, result_html_prefix=f'The original {self.key}: ')
+        rel = self.link(p)
+        inside = any(p.is_relative_to(d.resolve()) for d in self.folders)  # a link beyond the Jupyter root would not open
+        if inside: return HTML(f'The original {html.escape(self.key)}: <a href="{html.escape(rel)}" target="_blank">{html.escape(rel)}</a>')
         return f'The original is {p}\nIt is outside this folder; to open it here: cp "{p}" .'
+
+    def repeat(self):
+        "How to repeat the chapter on a new dataset (suggestions), or the last repeat's result beside its baseline and the chapter's."
+        from learnkit.repeat import panel_text
+        return panel_text(self.key, cwd=self.cwd)
+
+    def share(self):
+        "Write a draft post of this chapter's work (`learnkit.share.share_post`) and link to it, relative to the notebook."
+        from learnkit.share import share_post
+        base = Path(self.notebook).parent if self.notebook else self.cwd
+        r = share_post(self.chapter or self.source, notebook=self.reproduction_path(), folders=(base,))
+        href = html.escape(self.link(r.notebook))
+        return HTML(f'<pre style="margin:0;white-space:pre-wrap">{html.escape(str(r))}</pre>'
+                    f'<a href="{href}" target="_blank">Open {html.escape(r.notebook.name)}</a>'
+                    f' · <a href="{html.escape(self.link(r.markdown))}" target="_blank">{html.escape(r.markdown.name)}</a>')
 
     def __repr__(self): return self.text()
 
 # %% ../nbs/14_lesson.ipynb #4a71e267
 ACTIONS = {'Scaffold reproduction': 'scaffold', 'Diff my reproduction': 'diff', 'Benchmark pipeline': 'bench',
-           'Open the original': 'original'}
+           'Repeat on new data': 'repeat', 'Share': 'share', 'Open the original': 'original'}
 
 def run_into(out, fn):
-    "Run `fn()` and show its result (text or a displayable), or its error as one line, in the `Output` widget `out`."
+    "Run `fn()` and show its result (text or a displayable), or its error as one line, in `out` (an `OutputArea` or `Output`)."
     out.outputs = ()
     with out:
         try: res = fn()
@@ -204,22 +394,28 @@ def run_into(out, fn):
 def chapter_panel(model: PanelModel) -> widgets.VBox:
     "The chapter panel for `model`: outline, the four steps, questionnaire, time, actions and their output."
     header = widgets.HTML(f'<h3 style="margin:.2em 0">{html.escape(model.title)} <code>{html.escape(model.key)}</code></h3>')
-    outline = widgets.HTML()
+    outline, nxt = widgets.HTML(), widgets.HTML()
+    nxt_btn = widgets.Button(layout=widgets.Layout(width='auto'), button_style='primary')
+    nxt_act = [None]
     boxes, details = {}, {}
     for step, label in STEPS.items():
         boxes[step] = widgets.Checkbox(value=False, description=label, indent=False, layout=widgets.Layout(width='16em'))
         details[step] = widgets.Label()
     quest, clock = widgets.Label(), widgets.Label()
-    out = widgets.Output()
+    out = OutputArea()  # not widgets.Output: the classic notebook's widgetsnbextension 3.6 cannot create it
     syncing = [False]
 
     def refresh(*_):
         syncing[0] = True
         try:
-            outline.value = model.outline_html()
-            for s in model.steps():
+            standing = model.standing()  # read once per refresh: every line shows the same state
+            outline.value, nxt.value = model.outline_html(standing), model.next_html(standing)
+            nxt_act[0] = model.next_step(standing)[1]
+            nxt_btn.description = {v: k for k, v in ACTIONS.items()}.get(nxt_act[0], '')
+            nxt_btn.layout.display = '' if nxt_act[0] else 'none'
+            for s in model.steps(standing=standing):
                 boxes[s.step].value, details[s.step].value = s.done, s.detail
-            quest.value, clock.value = model.questionnaire_text(), model.time_text()
+            quest.value, clock.value = model.questionnaire_text(standing), model.time_text()
         finally: syncing[0] = False
 
     def on_tick(change, step):
@@ -229,18 +425,22 @@ def chapter_panel(model: PanelModel) -> widgets.VBox:
     for step, b in boxes.items(): b.observe(lambda ch, step=step: on_tick(ch, step), names='value')
 
     buttons = []
-    for desc, meth in ACTIONS.items():
+    for desc, meth in model.actions().items():
         b = widgets.Button(description=desc, layout=widgets.Layout(width='auto'))
         def click(_, meth=meth):
             run_into(out, getattr(model, meth))
             refresh()
         b.on_click(click)
         buttons.append(b)
+    def next_click(_):
+        if nxt_act[0]: run_into(out, getattr(model, nxt_act[0]))
+        refresh()
+    nxt_btn.on_click(next_click)
     ref = widgets.Button(description='Refresh', layout=widgets.Layout(width='auto'))
     ref.on_click(refresh)
     refresh()
     steps = widgets.VBox([widgets.HTML('<b>Study steps</b>')] + [widgets.HBox([boxes[s], details[s]]) for s in STEPS])
-    panel = widgets.VBox([header, outline, steps, quest, clock, widgets.HBox(buttons + [ref]), out])
+    panel = widgets.VBox([header, widgets.HBox([nxt, nxt_btn]), outline, steps, quest, clock, widgets.HBox(buttons + [ref]), out])
     panel.model, panel.refresh, panel.out = model, refresh, out
     return panel
 
@@ -267,25 +467,49 @@ class DashboardModel:
         self.streak = streak(daily)
         self.weeks = minutes_per_week(daily, 12)
         self.minutes = sum(s.minutes for s in ss)
+        from learnkit.repeat_records import repeats, repeats_by_chapter
+        self.repeats = repeats_by_chapter(repeats())  # {chapter: [RepeatRecord, ...]}, finished ones, oldest first
 
     def rows(self) -> list:
-        "`(key, title, steps marks, minutes, last activity)` per chapter."
-        from learnkit.progress import _fmt_time
-        return [(c.key, c.title, ''.join('✓' if s.done else '·' for s in c.steps), _fmt_min(c.minutes) if c.minutes else '',
-                 _fmt_time(c.last)) for c in self.chapters]
+        "`(key, title, step marks, progress, time, last activity)` per chapter; marks: ✓ done, ◐ started, · not yet."
+        return [(c.key, c.title, c.marks, self.progress_text(c), fmt_minutes(c.minutes) if c.minutes else '', fmt_when(c.last))
+                for c in self.chapters]
+
+    def repeat_rows(self) -> list:
+        "`(key, data name, metric, baseline, result, chapter's result)` per finished repeat, chapter by chapter (the dataset's name, never its path)."
+        from learnkit.repeat_records import fmt_metric, repeat_data_name
+        order = [c.key for c in self.chapters]
+        keys = sorted(self.repeats, key=lambda k: (order.index(k) if k in order else len(order), k))
+        return [(k, repeat_data_name(r) + (" (the chapter's own)" if r.own else ''), r.metric, fmt_metric(r.baseline), fmt_metric(r.result),
+                 fmt_metric(r.chapter_result)) for k in keys for r in self.repeats[k]]
+
+    @staticmethod
+    def progress_text(c) -> str:
+        "A chapter's cells done, from the same state as its panel and `learnkit check`."
+        p = c.progress
+        return f"{p['done']}/{p['cells']} done" if p else ''
 
     def text(self) -> str:
-        out = [f'Course: {_fmt_min(self.minutes)} studied; streak: {self.streak}. Consistency beats intensity.',
-               'steps: read, run, reproduce, repeat']
-        out += [f'{k:<20} {s}  {m:>6}  {l}' for k, _, s, m, l in self.rows()]
+        out = [f'Course: {fmt_minutes(self.minutes)} studied; streak: {self.streak}. Consistency beats intensity.',
+               'steps: read, run, reproduce, repeat (✓ done, ◐ started)']
+        out += [f'{k:<20} {s}  {p:>11}  {m:>11}  {l}' for k, _, s, p, m, l in self.rows()]
+        if self.repeats:
+            out.append('Repeats on new data (metric: baseline / yours / chapter):')
+            out += [f'  {k:<18} {d}: {m} {b} / {r} / {c}' for k, d, m, b, r, c in self.repeat_rows()]
         return '\n'.join(out)
 
     def html(self) -> str:
         e = html.escape
-        head = ''.join(f'<th style="padding:0 .5em">{e(h)}</th>' for h in ('chapter', 'read · run · reproduce · repeat', 'time', 'last activity'))
+        head = ''.join(f'<th style="padding:0 .5em">{e(h)}</th>' for h in ('chapter', 'read · run · reproduce · repeat', 'cells', 'time', 'last activity'))
         body = ''.join(f'<tr><td style="padding:0 .5em">{e(t)} <code>{e(k)}</code></td><td style="text-align:center;letter-spacing:.4em">{s}</td>'
-                       f'<td style="padding:0 .5em">{m}</td><td style="padding:0 .5em">{e(l)}</td></tr>' for k, t, s, m, l in self.rows())
-        return f'<table><tr>{head}</tr>{body}</table>'
+                       f'<td style="padding:0 .5em">{e(p)}</td><td style="padding:0 .5em">{m}</td><td style="padding:0 .5em">{e(l)}</td></tr>'
+                       for k, t, s, p, m, l in self.rows())
+        out = f'<table><tr>{head}</tr>{body}</table>'
+        if self.repeats:
+            rh = ''.join(f'<th style="padding:0 .5em">{e(h)}</th>' for h in ('chapter', 'data', 'metric', 'baseline', 'yours', "chapter's"))
+            rb = ''.join('<tr>' + ''.join(f'<td style="padding:0 .5em">{e(v)}</td>' for v in row) + '</tr>' for row in self.repeat_rows())
+            out += f'<b>Repeats on new data</b><table><tr>{rh}</tr>{rb}</table>'
+        return out
 
     def chart(self) -> bytes|None: return weekly_chart_png(self.weeks)
 
@@ -342,8 +566,10 @@ def _on_run(magics):
     return hook
 
 def begin_session(magics, info, plan: str = '') -> int|None:
-    "Make chapter `info` active on `magics` and start a session with `plan` (ending this kernel's previous one)."
-    if getattr(magics, 'session', None) is not None: end_session(magics)
+    "Make chapter `info` active on `magics` and start a session with `plan`; `%lesson` again on the same chapter continues the open one."
+    cur = getattr(magics, 'session', None)
+    if cur is not None and getattr(magics, 'chapter', None) == info.key and not (plan or '').strip(): return cur
+    if cur is not None: end_session(magics)
     magics.chapter = info.key
     if not getattr(magics, 'record', True): return None
     nb = notebook_path(getattr(getattr(magics, 'shell', None), 'user_ns', None))
@@ -365,13 +591,38 @@ def end_session(magics):
     if row is None: return None
     return next((s for s in sessions(row['chapter']) if s.id == sid), None)
 
+def fallback_html(model) -> str:
+    "The panel or dashboard `model` as plain HTML, for front ends that cannot draw widgets."
+    body = model.html() if callable(getattr(model, 'html', None)) else f'<pre>{html.escape(model.text())}</pre>'
+    key = getattr(model, 'key', None)
+    if key: body += (f'<p><small>The buttons need widgets; the same on the command line: <code>!learnkit scaffold {html.escape(key)}</code>, '
+                     f'<code>!learnkit diff {html.escape(key)} NOTEBOOK</code>, <code>!learnkit bench {html.escape(key)} --tiny</code></small></p>')
+    return f'<div class="lk-fallback">{body}</div>'
+
 def _show(widget_fn, model, hint: str|None):
+    "Display `widget_fn(model)` with text and HTML fallbacks; `LEARNKIT_WIDGETS=0` shows the HTML alone (no widget)."
+    if os.environ.get('LEARNKIT_WIDGETS', '').strip().lower() in ('0', 'no', 'false', 'off'):
+        display({'text/html': fallback_html(model), 'text/plain': model.text()}, raw=True)
+        return None
     if hint: print(hint)
     try: w = widget_fn(model)
     except Exception as e:  # no widgets at all: the text still says everything
         print(_one_line(e)); print(model.text()); return None
-    display(Shown(w, model.text()))
+    display(Shown(w, model.text(), fallback_html(model)))
     return w
+
+def colab_note(info) -> str:
+    "What a Colab learner needs to know first: where chapter `info` comes from and where the database lives (one line)."
+    from learnkit.chapters import cache_dir, fastbook_dirs
+    clone = next((d for d in fastbook_dirs() if (d/('01_intro.ipynb' if info.key == 'demo' else info.file)).is_file()), None)
+    book = (f'chapters come from your fastbook clone {clone.resolve()}' if clone else
+            'chapters come from a fastbook clone in /content/fastbook (!git clone https://github.com/fastai/fastbook /content/fastbook) '
+            f'or are downloaded once into {cache_dir()}')
+    if info.path: src = f'{info.key} is {info.path}'
+    elif info.key == 'demo': src = f'the demo chapter ships inside learnkit; the book\'s {book}'
+    else: src = book
+    return (f'learnkit on Colab: {src}; your progress is in {get_store().path} on this machine\'s local disk, gone when the '
+            'runtime is recycled: save it to Drive with !learnkit export /content/drive/MyDrive/learnkit')
 
 def lesson_magic(magics, args, cell=None):
     "`%lesson [CHAPTER] [--end] [--no-panel]` and `%%lesson CHAPTER` (the body is the plan): see the module docs."
@@ -392,14 +643,16 @@ def lesson_magic(magics, args, cell=None):
             magics.dashboard = _show(dashboard, DashboardModel(live=getattr(magics, 'session', None)), widget_hint(vscode=_in_vscode(shell)))
             return None
     info = resolve(name)
+    prev = getattr(magics, 'session', None)
     sid = begin_session(magics, info, cell or '')
     model = PanelModel(info, session=sid, notebook=notebook_path(getattr(shell, 'user_ns', None)))
     bits = [f'learnkit: studying {info.key}']
-    if sid is not None: bits.append(f'session {sid} started {time.strftime("%H:%M")}')
+    if sid is not None: bits.append(f'session {sid} continues' if sid == prev else f'session {sid} started {time.strftime("%H:%M")}')
     if model.error: bits.append(model.error)
     print('; '.join(bits))
-    if is_colab(): print('learnkit: on Colab your progress lives on this machine only; save it to Drive with '
-                         '!learnkit export /content/drive/MyDrive/learnkit')
+    told = magics.__dict__.setdefault('_colab_told', set())
+    if is_colab() and info.key not in told:  # once per chapter and kernel
+        print(colab_note(info)); told.add(info.key)
     if args.no_panel:
         magics.panel = None
         return None

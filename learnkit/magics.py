@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_magics.ipynb #db8b4a5d
 from __future__ import annotations
-from IPython.core.magic import Magics, magics_class, line_cell_magic, cell_magic
+from IPython.core.magic import Magics, magics_class, line_cell_magic, no_var_expand
 from IPython.core.magic_arguments import magic_arguments, argument, parse_argstring
 from traitlets import Unicode, Float, Bool, observe
 from .core import LearnkitError, config
@@ -82,17 +82,19 @@ class LearnkitMagics(Magics):
         from learnkit.lesson import lesson_magic
         return _run(lesson_magic, self, args, cell)
 
+    # the declarations document `%%reproduce?`; the line itself is read by `rules.parse_reproduce_line`, the one
+    # reader `learnkit check` and the diff use too, so options are accepted in any order
     @magic_arguments()
     @argument('ref', help="the original cell's stable id (from the scaffold's %%%%reproduce line)")
-    @argument('--tol', type=float, default=None, help='relative tolerance for numbers (default LearnkitMagics.tol), and the band for training metrics')
+    @argument('--tol', type=float, default=None, help='relative tolerance for numbers (default LearnkitMagics.tol)')
+    @argument('--band', type=float, default=None, help='relative band for the final metrics of training tables (default LearnkitMagics.band)')
     @argument('--chapter', default=None, help='chapter of REF (default: the active chapter set by %%lesson)')
     @argument('--show', action='store_true', help='show the goal and your output side by side')
-    @cell_magic
-    def reproduce(self, line, cell):
-        "Run the cell as usual, then compare its outputs with the chapter's original cell REF."
-        args = parse_line(self.reproduce, line)
+    @line_cell_magic
+    def reproduce(self, line, cell=None):
+        "Run the cell as usual, then judge its outputs against the chapter's original cell REF; a blank cell shows what it should produce."
         from learnkit.reproduce import reproduce_magic
-        return _run(reproduce_magic, self, args, cell)
+        return _run(reproduce_magic, self, line, cell or '')
 
     @magic_arguments()
     @argument('-n', type=int, default=None, help='loops per repeat (default: calibrated like %%timeit)')
@@ -107,12 +109,14 @@ class LearnkitMagics(Magics):
     @argument('--no-log', action='store_true', help='do not record this run')
     @argument('--history', nargs='?', const='', default=None, metavar='LABEL', help='show past runs of LABEL (default: all) as a table and plot')
     @argument('statement', nargs='*', help='statement to time (line form)')
+    @no_var_expand  # as `%timeit`: `$x` and `{x}` in the statement are the statement's
     @line_cell_magic
     def timeit_log(self, line, cell=None):
         "`%timeit` that logs each run, compares with earlier ones and synchronises CUDA."
-        args = parse_line(self.timeit_log, line)
-        from learnkit.timeit_magic import timeit_log_magic
-        return _run(timeit_log_magic, self, args, cell)
+        # the declarations above are the help (`%timeit_log?`); the line is read as `%timeit` reads it, so a `-`
+        # inside the statement stays the statement's
+        from learnkit.timeit_magic import timeit_log_line
+        return timeit_log_line(self, line, cell)
 
 # %% ../nbs/10_magics.ipynb #1d077e6b
 _ALIAS = 'timeit-log'
@@ -124,19 +128,30 @@ def load(ip) -> LearnkitMagics:
     m = LearnkitMagics(shell=ip)
     ip.register_magics(m)
     for kind in ('line', 'cell'): ip.magics_manager.register_alias(_ALIAS, 'timeit_log', kind)
+    cleanup = getattr(ip, 'input_transformers_cleanup', None)
+    if cleanup is not None:
+        cleanup[:] = [f for f in cleanup if getattr(f, '__name__', '') != '_blank_reproduce'] + [_blank_reproduce]
     ip._learnkit_magics = m
     return m
+
+def _blank_reproduce(lines: list) -> list:
+    "Give a bare `%%reproduce REF` cell an empty body line: IPython refuses a cell magic with no body before calling it."
+    if lines and lines[0].lstrip().startswith('%%reproduce') and not ''.join(lines[1:]):
+        return [lines[0] if lines[0].endswith('\n') else lines[0] + '\n', '\n']
+    return lines
 
 def unload(ip):
     "Remove learnkit's magics, alias, hooks and settings object from the shell `ip`."
     m = getattr(ip, '_learnkit_magics', None)
     if m is None: return
     m.remove_hooks()
+    cleanup = getattr(ip, 'input_transformers_cleanup', None)
+    if cleanup is not None:  # by name: a reloaded module has a new function object
+        cleanup[:] = [f for f in cleanup if getattr(f, '__name__', '') != '_blank_reproduce']
     if getattr(m, 'session', None) is not None:
-        try:
-            from learnkit.lesson import end_session
-            end_session(m)
-        except Exception: pass
+        from learnkit.lesson import end_session
+        try: end_session(m)
+        except Exception: pass  # unloading must work even when the store is gone (a deleted data folder)
     mm = ip.magics_manager
     for kind in ('line', 'cell'):
         for name in ('lesson', 'reproduce', 'timeit_log', _ALIAS): mm.magics[kind].pop(name, None)

@@ -4,14 +4,18 @@
 
 # %% ../nbs/11_reproduce.ipynb #cfe8ca18
 from __future__ import annotations
-import ast, html, json, os, sys, time
+import html, re, sys
 from IPython.display import display
 from .core import LearnkitError, notebook_path
-from .compare import LEARNKIT_MIME, Verdict, compare_outputs, is_learnkit_output
+from .attempts import record_attempt, record_hint
+from .compare import LEARNKIT_MIME, Verdict, bindings, describe_value, is_learnkit_output, judge_cell
+from .goals import goal_of
+from .rules import ReproLine, Tolerance, is_done, parse_reproduce_line, written
+from .scaffold import hint_ladder
 
 # %% auto #0
-__all__ = ['OutputCapture', 'run_captured', 'hint_for', 'render_outputs', 'side_by_side_html', 'record_attempt', 'record_peek',
-           'verdict_bundle', 'ReproduceModel', 'reproduce_widget', 'reproduce_magic']
+__all__ = ['OutputCapture', 'run_captured', 'hint_for', 'highlight_pair', 'render_outputs', 'side_by_side_html', 'bound_names',
+           'verdict_bundle', 'goal_bundle', 'ReproduceModel', 'reproduce_widget', 'reproduce_magic']
 
 # %% ../nbs/11_reproduce.ipynb #f46ba6fa
 class _Tee:
@@ -94,159 +98,193 @@ def run_captured(shell, body: str) -> tuple[list, object]:
     return outputs, res
 
 # %% ../nbs/11_reproduce.ipynb #a68dd596
-def _local_hint(code: str, level: int) -> str:
-    "Fallback hints for `code`: 1 the names it uses, 2 its left-hand sides and signatures, 3 the code."
-    if level >= 3: return code
-    try: tree = ast.parse(code)
-    except SyntaxError: return '# (this cell is not plain Python; its first line: ' + code.strip().splitlines()[0][:60] + ')' if code.strip() else ''
-    if level == 1:
-        assigned = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        assigned |= {a.arg for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args}
-        found = []
-        for n in ast.walk(tree):
-            nm = n.id if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) else n.attr if isinstance(n, ast.Attribute) else None
-            if nm and nm not in assigned: found.append(((n.end_lineno, n.end_col_offset), nm))
-        names = []
-        for _, nm in sorted(found):  # in reading order
-            if nm not in names: names.append(nm)
-        return '# uses: ' + ', '.join(names) if names else '# uses: only plain Python'
-    lines = []
-    for st in tree.body:
-        if isinstance(st, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            tg = st.targets if isinstance(st, ast.Assign) else [st.target]
-            op = ' = ' if isinstance(st, ast.Assign) else ' += ' if isinstance(st, ast.AugAssign) else ' = '
-            lines.append(op.join(ast.unparse(t) for t in tg) + op + '...')
-        elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef)): lines.append(f'def {st.name}({ast.unparse(st.args)}): ...')
-        elif isinstance(st, ast.ClassDef): lines.append(f'class {st.name}: ...')
-        elif isinstance(st, (ast.Import, ast.ImportFrom)): lines.append(ast.unparse(st))
-        else: lines.append('...  # ' + type(st).__name__.lower())
-    return '\n'.join(lines)
-
 def hint_for(cell, level: int) -> str:
-    "Hint `level` (1 names, 2 left-hand sides, 3 the code) for chapter `cell`."
-    try:
-        from learnkit.scaffold import hint
-        return hint(cell, level)
-    except ImportError: return _local_hint(cell.code, level)
+    "Rung `level` (1, 2, ...) of `cell`'s hint ladder (see `scaffold.hint_ladder`); past the top, the code."
+    ladder = hint_ladder(cell)
+    return ladder[min(max(level, 1), len(ladder)) - 1] if ladder else ''
 
 def _esc(s) -> str: return html.escape(s if isinstance(s, str) else ''.join(s or []))
 
-def render_outputs(outputs: list) -> str:
-    "HTML for nbformat `outputs`, safe for untrusted content: text escaped, HTML shown as escaped source, images inline."
-    parts = []
-    for o in outputs or []:
-        if is_learnkit_output(o): continue
-        t = o.get('output_type')
-        if t == 'stream': parts.append(f"<pre class='lk-{_esc(o.get('name', ''))}'>{_esc(o.get('text', ''))}</pre>")
-        elif t == 'error': parts.append(f"<pre style='color:#b00'>{_esc(o.get('ename', ''))}: {_esc(o.get('evalue', ''))}</pre>")
+def _plain(o: dict) -> str|None:
+    "The text an output shows, for stream and plain-text results; None for images, HTML and errors."
+    if o.get('output_type') == 'stream': return ''.join(o.get('text') or '')
+    d = o.get('data') or {}
+    if o.get('output_type') in ('execute_result', 'display_data') and d.get('text/plain') and not any(m in d for m in ('image/png', 'image/jpeg', 'text/html')):
+        t = ''.join(d['text/plain']) if isinstance(d['text/plain'], list) else d['text/plain']
+        return None if t.startswith('<IPython.core.display') else t
+    return None
+
+_TOKEN = re.compile(r'\s+|[\w.+-]+|.', re.S)
+
+def highlight_pair(a: str, b: str) -> tuple[str, str]:
+    "HTML for texts `a` and `b` with the parts that differ marked (`<mark>`), token by token."
+    import difflib
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    sm = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    ha, hb = [], []
+    for op, i0, i1, j0, j1 in sm.get_opcodes():
+        sa, sb = _esc(''.join(ta[i0:i1])), _esc(''.join(tb[j0:j1]))
+        if op == 'equal': ha.append(sa); hb.append(sb)
         else:
-            d = o.get('data') or {}
-            img = next(((m, d[m]) for m in ('image/png', 'image/jpeg') if d.get(m)), None)
-            if img:
-                b64 = ''.join(img[1]) if isinstance(img[1], list) else img[1]
-                parts.append(f"<img style='max-width:100%' src='data:{img[0]};base64,{_esc(b64.strip())}'/>")
-            elif d.get('text/plain') and not str(d.get('text/plain')).startswith('<IPython.core.display'):
-                parts.append(f'<pre>{_esc(d["text/plain"])}</pre>')
-            elif d.get('text/html'): parts.append(f'<pre>{_esc(d["text/html"])}</pre>')
-            elif d: parts.append(f'<pre>({_esc(", ".join(d))})</pre>')
-    return ''.join(parts) or '<i>(no output)</i>'
+            if sa: ha.append(f"<mark class='lk-diff'>{sa}</mark>")
+            if sb: hb.append(f"<mark class='lk-diff'>{sb}</mark>")
+    return ''.join(ha), ''.join(hb)
+
+def _render(o: dict, text_html: str|None = None) -> str:
+    t = o.get('output_type')
+    if text_html is not None: return f"<pre class='lk-{_esc(o.get('name', t))}'>{text_html}</pre>"
+    if t == 'stream': return f"<pre class='lk-{_esc(o.get('name', ''))}'>{_esc(o.get('text', ''))}</pre>"
+    if t == 'error': return f"<pre style='color:#b00'>{_esc(o.get('ename', ''))}: {_esc(o.get('evalue', ''))}</pre>"
+    d = o.get('data') or {}
+    img = next(((m, d[m]) for m in ('image/png', 'image/jpeg') if d.get(m)), None)
+    if img:
+        b64 = ''.join(img[1]) if isinstance(img[1], list) else img[1]
+        return f"<img style='max-width:100%' src='data:{img[0]};base64,{_esc(b64.strip())}'/>"
+    if d.get('text/plain') and not str(d.get('text/plain')).startswith('<IPython.core.display'): return f'<pre>{_esc(d["text/plain"])}</pre>'
+    if d.get('text/html'): return f'<pre>{_esc(d["text/html"])}</pre>'
+    return f'<pre>({_esc(", ".join(d))})</pre>' if d else ''
+
+def render_outputs(outputs: list, marked: dict|None = None) -> str:
+    "HTML for nbformat `outputs`, safe for untrusted content: text escaped, HTML shown as escaped source, images inline; `marked` maps an output's position to highlighted text HTML."
+    parts = [_render(o, (marked or {}).get(i)) for i, o in enumerate(outputs or []) if not is_learnkit_output(o)]
+    return ''.join(p for p in parts if p) or '<i>(no output)</i>'
 
 def side_by_side_html(goal: list, outputs: list) -> str:
-    "The book's outputs and the learner's, side by side."
+    "The book's outputs and the learner's, side by side, the differing parts of their texts marked."
+    goal = [o for o in goal or [] if not is_learnkit_output(o)]
+    outputs = [o for o in outputs or [] if not is_learnkit_output(o)]
+    gt = [(i, _plain(o)) for i, o in enumerate(goal) if _plain(o) is not None]
+    ot = [(i, _plain(o)) for i, o in enumerate(outputs) if _plain(o) is not None]
+    mg, mo = {}, {}
+    for (i, a), (j, b) in zip(gt, ot):
+        if a != b: mg[i], mo[j] = highlight_pair(a, b)
     col = "<div style='flex:1;min-width:0;overflow:auto'><b>{}</b>{}</div>"
-    return ("<div style='display:flex;gap:1em'>" + col.format('The book', render_outputs(goal))
-            + col.format('Yours', render_outputs(outputs)) + '</div>')
+    style = "<style>.lk-diff{background:#fff1a8;color:inherit;padding:0 1px}</style>"
+    return (style + "<div style='display:flex;gap:1em'>" + col.format('The book', render_outputs(goal, mg))
+            + col.format('Yours', render_outputs(outputs, mo)) + '</div>')
 
 # %% ../nbs/11_reproduce.ipynb #0dcf3216
-def record_attempt(chapter: str, ref: str, verdict: Verdict, notebook: str = '', peeked: bool = False) -> int:
-    "Add an `attempts` row; returns its id."
-    from learnkit.store import get_store
-    return get_store().add('attempts', chapter=chapter, ref=ref, verdict=verdict.verdict, detail=verdict.detail,
-                           peeked=int(peeked), notebook=notebook)
-
-def record_peek(chapter: str, ref: str, attempt_id: int|None = None, notebook: str = '') -> int:
-    "Mark attempt `attempt_id` as peeked, or add a peeked row if there is none; returns the row id."
-    from learnkit.store import get_store
-    st = get_store()
-    if attempt_id is not None and st.rows('attempts', 'id=?', (attempt_id,)):
-        st.update('attempts', attempt_id, peeked=1); return attempt_id
-    return st.add('attempts', chapter=chapter, ref=ref, verdict='could-not-check', detail='peeked at the solution before running', peeked=1, notebook=notebook)
+def bound_names(user_ns: dict, book_cell, code: str, limit: int = 30) -> dict:
+    "What the names the book's cell binds, and those the learner's `code` binds, are after the run: `{name: describe_value(...) or None when missing}`."
+    names = list(bindings(book_cell.code)) + [n for n in bindings(code) if n not in bindings(book_cell.code)]
+    return {n: (describe_value(user_ns[n]) if n in user_ns else None) for n in names[:limit]}
 
 # %% ../nbs/11_reproduce.ipynb #433659ff
-_COLOR = {'match': '#1a7f37', 'close': '#1a7f37', 'shape-only': '#9a6700', 'mismatch': '#cf222e', 'error': '#cf222e',
-          'no-goal': '#57606a', 'could-not-check': '#57606a'}
+_COLOR = {'shape-only': '#9a6700', 'mismatch': '#cf222e', 'error': '#cf222e', 'no-goal': '#57606a', 'could-not-check': '#57606a'}
 
-def verdict_bundle(v: Verdict, chapter: str, ref: str) -> tuple[dict, dict]:
-    "The (data, metadata) display bundle of verdict `v` for cell `ref` of `chapter`."
+def verdict_bundle(v: Verdict, chapter: str, ref: str, bound: dict|None = None) -> tuple[dict, dict]:
+    "The (data, metadata) display bundle of verdict `v` for cell `ref` of `chapter`; `bound` (see `bound_names`) lets `learnkit check` judge again offline."
     info = dict(v.to_dict(), chapter=chapter, ref=ref)
-    htm = f"<div style='font-family:monospace;color:{_COLOR[v.verdict]}'>{_esc(v.line)}</div>"
+    if bound is not None: info['bound'] = bound
+    color = '#1a7f37' if is_done(v.verdict) else _COLOR.get(v.verdict, '#57606a')
+    htm = f"<div style='font-family:monospace;color:{color}'>{_esc(v.line)}</div>"
     return {LEARNKIT_MIME: info, 'text/plain': v.line, 'text/html': htm}, {'learnkit': {'kind': 'verdict', 'ref': ref}}
+
+def goal_bundle(goal: str, first_hint: str, ref: str) -> tuple[dict, dict]:
+    "The bundle an empty blank shows: what it should produce and the first hint, marked as learnkit's own output."
+    text = f"{goal}\nhint: {first_hint}\nwrite your code under the %%reproduce line, then run the cell" if first_hint else f"{goal}\nwrite your code under the %%reproduce line, then run the cell"
+    htm = (f"<div style='font-family:monospace'><b>{_esc(goal)}</b>" + (f"<pre style='margin:.2em 0'>{_esc(first_hint)}</pre>" if first_hint else '')
+           + "<span style='color:#57606a'>write your code under the %%reproduce line, then run the cell</span></div>")
+    return {'text/plain': text, 'text/html': htm}, {'learnkit': {'kind': 'goal', 'ref': ref}}
 
 # %% ../nbs/11_reproduce.ipynb #69ac853e
 class ReproduceModel:
-    "State of one `%%reproduce` attempt: the chapter `cell`, `goal` and learner `outputs`, `verdict`, hints shown, peeking."
-    def __init__(self, chapter: str, cell, outputs: list, verdict: Verdict, attempt_id: int|None = None, record: bool = True, notebook: str = ''):
+    "State of one `%%reproduce` attempt: the chapter `cell`, `goal` and learner `outputs`, `verdict`, hint rungs taken, peeking."
+    def __init__(self, chapter: str, cell, outputs: list, verdict: Verdict|None, attempt_id: int|None = None, record: bool = True,
+                 notebook: str = '', hint_level: int = 0):
         self.chapter, self.cell, self.outputs, self.verdict = chapter, cell, outputs, verdict
         self.goal, self.attempt_id, self.record, self.notebook = cell.outputs, attempt_id, record, notebook
-        self.hint_level, self.peeked = 0, False
+        self.ladder = hint_ladder(cell)
+        self.hint_level, self.peeked = hint_level, False
 
     def compare_html(self) -> str: return side_by_side_html(self.goal, self.outputs)
 
+    @property
+    def hints_left(self) -> int: return max(len(self.ladder) - 1 - self.hint_level, 0)
+
+    @property
+    def help_label(self) -> str:
+        "What the Help control offers next: `Hint 1 of 2`, ..., then `Show the solution`."
+        if self.hints_left: return f'Hint {self.hint_level + 1} of {len(self.ladder) - 1}'
+        return 'Solution shown' if self.peeked else 'Show the solution'
+
+    def next_help(self) -> str:
+        "The next rung: a hint that adds something new, or at the top the book's code (recorded as peeked)."
+        if self.hints_left: return self.next_hint()
+        return self.solution()
+
     def next_hint(self) -> str:
-        "The next hint (names used, then left-hand sides); the code itself only through `solution`."
-        self.hint_level = min(self.hint_level + 1, 2)
-        return hint_for(self.cell, self.hint_level)
+        "The next hint of the ladder, recorded; the code itself only through `solution`."
+        if not self.hints_left: return self.ladder[self.hint_level - 1] if self.hint_level else ''
+        self.hint_level += 1
+        if self.record: record_hint(self.chapter, self.cell.id, self.hint_level, notebook=self.notebook)
+        return self.ladder[self.hint_level - 1]
 
     def solution(self) -> str:
         "The book's code for this cell; recorded as peeked."
         if not self.peeked and self.record:
-            self.attempt_id = record_peek(self.chapter, self.cell.id, self.attempt_id, self.notebook)
+            record_hint(self.chapter, self.cell.id, len(self.ladder), solution=True, notebook=self.notebook)
         self.peeked = True
-        return hint_for(self.cell, 3)
+        return self.ladder[-1] if self.ladder else self.cell.code
 
 def reproduce_widget(model: ReproduceModel):
-    "Buttons (Compare, Hint, Show solution) and an `Output` showing what they return, wired to `model`."
+    "One compact row, *Compare* and a *Help* button that climbs the hint ladder to the solution, over an area showing what they return."
     import ipywidgets as W
     from IPython.display import HTML
-    out = W.Output()
-    b_cmp, b_hint, b_sol = W.Button(description='Compare'), W.Button(description='Hint'), W.Button(description='Show solution')
+    from learnkit.lesson import OutputArea  # not W.Output: the classic notebook's widgetsnbextension 3.6 cannot create it
+    out = OutputArea()
+    small = lambda: W.Layout(width='auto', height='26px')
+    b_cmp = W.Button(description='Compare', tooltip="the book's output next to yours", layout=small())
+    b_help = W.Button(description=model.help_label, tooltip='each click shows a little more; the last shows the code', layout=small())
     def show_cmp(_):
         with out: out.clear_output(); display(HTML(model.compare_html()))
-    def show_hint(_):
-        with out: print(model.next_hint())
-    def show_sol(_):
-        with out: print(model.solution())
-    b_cmp.on_click(show_cmp); b_hint.on_click(show_hint); b_sol.on_click(show_sol)
-    box = W.VBox([W.HBox([b_cmp, b_hint, b_sol]), out])
+    def show_help(_):
+        if model.peeked: return
+        text = model.next_help()
+        with out: out.clear_output(); print(text)
+        b_help.description = model.help_label
+        b_help.disabled = model.peeked
+    b_cmp.on_click(show_cmp); b_help.on_click(show_help)
+    box = W.VBox([W.HBox([b_cmp, b_help], layout=W.Layout(gap='4px')), out])
     box.model_, box.out_ = model, out
     return box
 
 # %% ../nbs/11_reproduce.ipynb #d55d02c1
-def reproduce_magic(magics, args, cell: str):
-    "`%%reproduce`: run `cell` in the learner's namespace, compare its outputs with chapter cell `args.ref`, show and record the verdict."
+def reproduce_magic(magics, line, cell: str):
+    "`%%reproduce`: run `cell` in the learner's namespace, judge its outputs against chapter cell REF of `line`, show and record the verdict; an empty body shows the goal and the first hint."
     from learnkit.chapters import load_chapter
-    key = args.chapter or getattr(magics, 'chapter', None)
-    if not key: raise LearnkitError(f"no active chapter for {args.ref}; run `%lesson CHAPTER` first or pass --chapter CHAPTER")
+    rl = line if isinstance(line, ReproLine) else parse_reproduce_line(line)
+    if not rl.ref: raise LearnkitError("%%reproduce needs the ref of the book's cell, e.g. `%%reproduce 3f2a9c1e` (the scaffold writes it)")
+    key = rl.chapter or getattr(magics, 'chapter', None)
+    if not key: raise LearnkitError(f"no active chapter for {rl.ref}; run `%lesson CHAPTER` first or pass --chapter CHAPTER")
     ch = load_chapter(key)
-    goal_cell = ch.cell(args.ref)  # an unknown ref fails before the body runs: nothing half-done
+    book = ch.cell(rl.ref)  # an unknown ref fails before the body runs: nothing half-done
     shell = magics.shell
-    outputs, res = run_captured(shell, cell or '')
-    tol = args.tol if args.tol is not None else magics.tol
-    band = args.tol if args.tol is not None else magics.band
-    v = compare_outputs(goal_cell.outputs, outputs, tol=tol, band=band)
     nb = notebook_path(getattr(shell, 'user_ns', None))
-    aid = record_attempt(ch.key, goal_cell.id, v, nb) if magics.record else None
-    data, md = verdict_bundle(v, ch.key, goal_cell.id)
+    if not written(cell or ''):  # a blank: say what it should produce instead of running nothing
+        model = ReproduceModel(ch.key, book, [], None, None, magics.record, nb)
+        first = model.next_hint() if len(model.ladder) > 1 else ''
+        data, md = goal_bundle(goal_of(book, ch), first, book.id)
+        display(data, raw=True, metadata=md)
+        magics.last_attempt = model
+        return None
+    outputs, res = run_captured(shell, cell)
+    tol = rl.tolerance(Tolerance(magics.tol, magics.band))  # --tol sets only `rel`, --band only `band`
+    bound = bound_names(shell.user_ns, book, cell)
+    # judged as `learnkit check` will judge the saved cell: its outputs and the verdict output holding `bound`
+    v = judge_cell(book, outputs + [dict(output_type='display_data', data={LEARNKIT_MIME: dict(bound=bound)}, metadata={})], tol, ch)
+    aid = record_attempt(ch.key, book.id, v, nb) if magics.record else None
+    data, md = verdict_bundle(v, ch.key, book.id, bound)
     display(data, raw=True, metadata=md)
-    model = ReproduceModel(ch.key, goal_cell, outputs, v, aid, magics.record, nb)
-    if args.show:
+    prev = getattr(magics, 'last_attempt', None)
+    level = prev.hint_level if prev is not None and prev.cell.id == book.id and prev.chapter == ch.key else 0
+    model = ReproduceModel(ch.key, book, outputs, v, aid, magics.record, nb, hint_level=level)
+    if rl.show:
         from IPython.display import HTML
         display(HTML(model.compare_html()), metadata={'learnkit': {'kind': 'compare'}})
     if getattr(shell, 'kernel', None) is not None:  # buttons need a front end
         # through `Shown`'s mime bundle: ipywidgets 7's own display drops the metadata that marks this output as ours
-        try:
-            from learnkit.lesson import Shown
-            display(Shown(reproduce_widget(model), ''), metadata={'learnkit': {'kind': 'buttons'}})
-        except ImportError: pass
+        from learnkit.lesson import Shown
+        display(Shown(reproduce_widget(model), ''), metadata={'learnkit': {'kind': 'buttons'}})
     magics.last_attempt = model
     return None

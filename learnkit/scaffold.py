@@ -8,11 +8,12 @@ import ast, base64, copy, io, json, re
 from dataclasses import dataclass
 from pathlib import Path
 from .core import LearnkitError, write_new
-from .chapters import Cell, Chapter, load_chapter, _CALLOUT, _HEADING, _QUESTION
+from .chapters import Cell, Chapter, load_chapter, CALLOUT_RE, HEADING_RE, QUESTION_RE
+from .goals import goal_of
 
 # %% auto #0
-__all__ = ['GOAL_BYTES', 'KINDS', 'PROSE', 'uses', 'hint', 'first_sentence', 'prompt', 'goal_outputs', 'scaffold',
-           'ScaffoldResult', 'dumps', 'write_scaffold']
+__all__ = ['GOAL_BYTES', 'KINDS', 'PROSE', 'uses', 'hint', 'hint_ladder', 'first_sentence', 'prompt', 'goal_outputs',
+           'setup_source', 'cross_refs', 'scaffold', 'ScaffoldResult', 'dumps', 'write_scaffold']
 
 # %% ../nbs/04_scaffold.ipynb #a21c0a74
 _LINE_MAGIC = re.compile(r'^(\s*)(%{1,2})([A-Za-z_][\w.-]*)(.*)$')
@@ -184,6 +185,31 @@ def hint(cell, level: int) -> str:
         lines += _skeleton(tree.body, py) if tree is not None else _skeleton_lines(code)
     return '\n'.join(lines)
 
+# %% ../nbs/04_scaffold.ipynb #0af5a34e
+def _masked(code: str) -> str:
+    "`code` with its literal values (numbers, strings) replaced by `…`: the shape of the answer without its values."
+    import tokenize
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError): return ''
+    lines = code.splitlines(True)
+    out, changed = [], False
+    for t in reversed(toks):  # from the end, so earlier positions stay valid
+        if t.type in (tokenize.NUMBER, tokenize.STRING) and t.start[0] == t.end[0]:
+            (r, c0), (_, c1) = t.start, t.end
+            lines[r-1] = lines[r-1][:c0] + '…' + lines[r-1][c1:]; changed = True
+    return ''.join(lines).strip('\n') if changed else ''
+
+def hint_ladder(cell) -> list[str]:
+    "The hints for a blank of `cell`, in order, each adding something the one before did not: names used, outline, code without its values; the last one is the code."
+    code = (cell.code if isinstance(cell, Cell) else str(cell)).strip('\n').rstrip()
+    if not code.strip(): return []
+    rungs = []
+    for h in (hint(code, 1), hint(code, 2), _masked(code)):
+        h = h.strip('\n')
+        if h and h != code and (not rungs or h != rungs[-1]) and h not in rungs: rungs.append(h)
+    return rungs + [code]
+
 # %% ../nbs/04_scaffold.ipynb #8e3768e7
 _ABBREV = re.compile(r'(?:\b(?:e\.g|i\.e|etc|vs|cf|al|approx|Dr|Mr|Mrs|Ms|Fig|fig|No|Ch|ch|Sec|sec)|(?<![\w.])[A-Za-z])$')
 _TAG = re.compile(r'(?<!<)</?[A-Za-z][^<>]*>(?!>)')  # HTML tags, not the book's `<<chapter_x>>` references
@@ -223,7 +249,7 @@ def prompt(md: str) -> str:
     lines, lead, more = [], None, False
     for b in _blocks(md):
         s = b.strip()
-        if _CALLOUT.match(s):
+        if CALLOUT_RE.match(s):
             label, body = ' '.join(l.lstrip('>').strip() for l in s.splitlines()).split(':', 1)
             lines.append(f'> {label.strip()}: {first_sentence(body)[0]}'); continue
         if lead is not None or s.startswith(('```', '~~~')): more = True; continue
@@ -299,6 +325,48 @@ def goal_outputs(outputs: list, limit: int = GOAL_BYTES) -> list:
         o['metadata']['learnkit'] = lk
     return goal
 
+# %% ../nbs/04_scaffold.ipynb #b4eaef81
+_FASTBOOK_LINE = re.compile(r'^\s*(?:import\s+fastbook\b.*|from\s+fastbook\b.*import.*|fastbook\.setup_book\(\).*)$')
+_XREF = re.compile(r'<<([A-Za-z][\w-]*)>>')
+
+def setup_source(source: str) -> str:
+    "A setup cell of the book that runs anywhere: its `fastbook` lines only when the package is installed, else one line on how to get it, and fastai still imported."
+    lines = source.strip('\n').splitlines()
+    fb = [l.strip() for l in lines if _FASTBOOK_LINE.match(l)]
+    if not fb: return source.strip('\n')
+    keep = [l for l in lines if not _FASTBOOK_LINE.match(l)]
+    guarded = ['try:'] + [f'    {l}' for l in fb] + [
+        'except ImportError:  # the book\'s helpers are optional: fastai itself is all the code needs',
+        '    if not globals().get("_no_fastbook"):  # said once, however many cells import it',
+        '        print("fastbook is not installed, so the book\'s plotting helpers are missing: `pip install fastbook` adds them")',
+        '    _no_fastbook = True',
+        '    from fastai.vision.all import *']
+    at = next(i for i, l in enumerate(lines) if _FASTBOOK_LINE.match(l))
+    before = [l for l in lines[:at] if not _FASTBOOK_LINE.match(l)]
+    return '\n'.join(before + guarded + keep[len(before):])
+
+def _anchors(chapter) -> dict:
+    "What each `<<name>>` anchor of `chapter` points at, in words: a figure, a table or a code example."
+    out = {}
+    for c in getattr(chapter, 'cells', []):
+        if c.cell_type == 'code' and c.markers.get('id'): out[c.markers['id'].split()[0]] = 'the code example'
+        elif c.cell_type == 'markdown':
+            for tag, name in re.findall(r'<(img|table)\b[^>]*\bid="([^"]+)"', c.source): out[name] = 'the figure' if tag == 'img' else 'the table'
+    return out
+
+def cross_refs(text: str, chapter=None) -> str:
+    "`text` with the book's `<<chapter_mnist_basics>>` references written as words (`chapter 4`); other anchors of `chapter` become `the figure`, `the table` or `the code example`."
+    from learnkit.chapters import ALL_CHAPTERS
+    anchors = _anchors(chapter) if chapter is not None and '<<' in text else {}
+    def word(m):
+        name = m.group(1)
+        if name.startswith('chapter_'):
+            c = next((c for c in ALL_CHAPTERS if c.name == name[len('chapter_'):]), None)
+            if c: return f'chapter {c.num}' if c.num else c.title
+            return 'another chapter'
+        return anchors.get(name, 'the figure')
+    return _XREF.sub(word, text)
+
 # %% ../nbs/04_scaffold.ipynb #df75a4a0
 KINDS = ('title', 'heading', 'prompt', 'setup', 'blank', 'question', 'answer')
 PROSE = ('none', 'prompts', 'full')
@@ -311,7 +379,7 @@ def _segments(md: str) -> list:
         cur.clear()
     for l in md.splitlines():
         if l.lstrip().startswith(('```', '~~~')): fence = not fence
-        if not fence and _HEADING.match(l): flush(); out.append(('heading', l.rstrip()))
+        if not fence and HEADING_RE.match(l): flush(); out.append(('heading', l.rstrip()))
         else: cur.append(l)
     flush()
     return out
@@ -324,7 +392,7 @@ def _question_parts(text: str) -> list:
         cur.clear()
     prev_blank = False
     for l in text.splitlines():
-        if _QUESTION.match(l): flush(); kind = 'question'; cur.append(l)
+        if QUESTION_RE.match(l): flush(); kind = 'question'; cur.append(l)
         elif kind == 'question' and prev_blank and l.strip() and not l.startswith((' ', '\t')): flush(); kind = 'prose'; cur.append(l)
         else:
             if kind is None: kind = 'prose'
@@ -367,17 +435,19 @@ def _check_args(hints, prose):
     if prose not in PROSE: raise LearnkitError(f"prose {prose!r}; use none, prompts or full")
 
 def scaffold(chapter, hints: int = 0, prose: str = 'prompts', goals: bool = True) -> dict:
-    "A blank reproduction notebook (nbformat 4.5, plain dict) of `chapter` (a name, path or `Chapter`), with `hints` 0-3 and `prose` none|prompts|full."
+    "A blank reproduction notebook (nbformat 4.5, plain dict) of `chapter` (a name, path or `Chapter`), with `hints` 0-3, `prose` none|prompts|full, and `goals` (a goal line under each blank, the book's outputs in metadata)."
     _check_args(hints, prose)
     ch = _chapter(chapter)
     parts = {s.path: s.part for s in ch.sections}
     b = _Builder(ch, goals)
     for c in ch.cells:
         if c.cell_type == 'code':
-            if c.kind in ('setup', 'hidden') and c.code.strip(): b.add('code', c.source.strip('\n'), 'setup', c)
+            if c.kind in ('setup', 'hidden') and c.code.strip(): b.add('code', setup_source(c.source), 'setup', c)
             elif c.visible:
                 h = hint(c, hints)
-                b.add('code', f'%%reproduce {c.id}' + (f'\n{h}' if h else '\n'), 'blank', c)
+                g = f'# {goal_of(c, ch)}' if goals else ''  # what the blank should produce, never its code
+                body = '\n'.join(x for x in (g, h) if x)
+                b.add('code', f'%%reproduce {c.id}' + (f'\n{body}' if body else '\n'), 'blank', c)
             continue
         if c.cell_type != 'markdown': continue  # raw cells are anchors for the printed book
         titled = False
@@ -390,15 +460,16 @@ def scaffold(chapter, hints: int = 0, prose: str = 'prompts', goals: bool = True
                 qs = iter(c.questions)
                 part = parts.get(c.section, '') or 'questionnaire'
                 for k, t in _question_parts(text):
+                    t = cross_refs(t, ch)
                     if k == 'prose': b.add('markdown', t, 'prompt', c); continue
                     n = next(qs, None)
                     if n is not None: t = re.sub(r'^(\s{0,3})\d+([.)])', rf'\g<1>{n}\2', t, count=1)
                     q = dict(part=part, question=n)
                     b.add('markdown', t, 'question', c, f'{part[0]}{n}', **q)
                     b.add('markdown', '', 'answer', c, f'{part[0]}{n}-answer', **q)
-            elif parts.get(c.section) or prose == 'full': b.add('markdown', text, 'prompt', c)
+            elif parts.get(c.section) or prose == 'full': b.add('markdown', cross_refs(text, ch), 'prompt', c)
             elif prose == 'prompts':
-                p = prompt(text)
+                p = cross_refs(prompt(text), ch)
                 if p: b.add('markdown', p, 'prompt', c)
     cells = b.cells
     first = next((i for i, x in enumerate(cells) if x['metadata']['learnkit']['kind'] == 'title'), None)
@@ -430,9 +501,10 @@ class ScaffoldResult:
     goals: bool = True
 
     def __str__(self):
-        s = (f"wrote {self.path}: {self.blanks} cells to reproduce and {self.questions} questions for {self.chapter} "
-             f"(hints {self.hints}, prose {self.prose}, goals {'kept' if self.goals else 'left out'})")
-        if self.backup: s += f"\nthe old file is kept as {self.backup}"
+        s = f"wrote {self.path}: {self.blanks} cells to reproduce and {self.questions} questions"
+        s += ('; each blank says what it should produce' if self.goals else '; the blanks do not say what they should produce')
+        if self.hints: s += ' and starts with a hint' if self.hints < 3 else ' and holds the book\'s code'
+        if self.backup: s += f"\nyour previous file is kept as {self.backup}"
         return s + "\nopen it in Jupyter and run the first cell"
 
 def dumps(nb: dict) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os, shutil, sqlite3, threading, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
-from .core import LearnkitError, _on_network_mount, data_dir, is_colab
+from .core import LearnkitError, data_dir, is_colab, on_network_mount
 
 # %% auto #0
 __all__ = ['MIGRATIONS', 'Store', 'open_store', 'get_store', 'reset_store']
@@ -162,7 +162,7 @@ def open_store(path=None) -> Store:
     "Open the store at `path` (default: the data dir), falling back to memory with one warning if it can't be used."
     p = Path(path) if path else data_dir()/'learnkit.db'
     why = ''
-    if _on_network_mount(p):
+    if on_network_mount(p):
         why = f"{p} is on a network/Drive mount where SQLite locking fails; keep data_dir on local disk and use `learnkit export` to copy a snapshot to Drive"
     else:
         try: return Store(p)

@@ -4,48 +4,161 @@
 
 # %% ../nbs/13_timeit_magic.ipynb #3d92aa95
 from __future__ import annotations
+import re, sys
+from dataclasses import dataclass
 from .core import LearnkitError
 from .core import notebook_path
-from .timing import (compare_with, default_label, log_result, plot_history, time_code, timings)
+from .timing import (TimingInterrupted, baseline_note, compare_loops, compare_with, default_label, history_table,
+                             fmt_time, log_result, plot_history, time_code, timings)
 
 # %% auto #0
-__all__ = ['statement_source', 'show_history', 'timeit_log_magic']
+__all__ = ['LINE_FORM', 'CELL_FORM', 'TimeitArgs', 'parse_timeit_line', 'statement_source', 'show_history', 'format_log',
+           'timeit_log_magic', 'timeit_log_line']
 
 # %% ../nbs/13_timeit_magic.ipynb #3fe3a2c8
+LINE_FORM = ('%timeit_log [-n N] [-r R] [-p P] [-q] [-o] [-l LABEL] [--compare[=LABEL]] [--device auto|cpu|cuda] '
+             '[--budget SECONDS] [--no-log] [--history[=LABEL]] [--] STATEMENT')
+CELL_FORM = ('%%timeit_log [-n N] [-r R] [-p P] [-q] [-o] [-l LABEL] [--compare [LABEL]] [--device auto|cpu|cuda] '
+             '[--budget SECONDS] [--no-log] [--history [LABEL]]')
+
+@dataclass
+class TimeitArgs:
+    "The options of one `%timeit_log`/`%%timeit_log` line, and the line form's statement (raw text)."
+    n: int|None = None
+    r: int|None = None
+    p: int = 3
+    q: bool = False
+    o: bool = False
+    label: str|None = None
+    compare: str|None = None  # '' for "this label"
+    device: str = 'auto'
+    budget: float|None = None
+    no_log: bool = False
+    history: str|None = None  # '' for all labels
+    statement: str = ''
+    line: str = ''
+
+_FLAGS = {'q': 'q', 'o': 'o', 'no-log': 'no_log'}
+_VALUES = {'n': ('n', int, 'N'), 'r': ('r', int, 'R'), 'p': ('p', int, 'P'), 'l': ('label', str, 'LABEL'),
+           'label': ('label', str, 'LABEL'), 'device': ('device', str, 'auto|cpu|cuda'), 'budget': ('budget', float, 'SECONDS')}
+_OPTIONAL = {'compare': 'compare', 'history': 'history'}
+
+def _word(line: str, i: int) -> tuple[str, int]:
+    "The shell-like word at `line[i:]` (quotes removed) and the index after it."
+    out, q = [], None
+    while i < len(line):
+        ch = line[i]
+        if q:
+            if ch == q: q = None
+            else: out.append(ch)
+        elif ch in '"\'': q = ch
+        elif ch.isspace(): break
+        else: out.append(ch)
+        i += 1
+    return ''.join(out), i
+
+def _skip(line: str, i: int) -> int:
+    while i < len(line) and line[i].isspace(): i += 1
+    return i
+
+def parse_timeit_line(line: str, cell: bool = False) -> TimeitArgs:
+    "Parse the options of a `%timeit_log` line (`cell` False) or a `%%timeit_log` first line, as `%timeit` reads its line."
+    form = CELL_FORM if cell else LINE_FORM
+    def fail(msg): raise LearnkitError(f'{msg}; accepted form: {form}')
+    a, i = TimeitArgs(line=line), _skip(line, 0)
+    while i < len(line):
+        w, j = _word(line, i)
+        if w == '--' and line[i:j] == '--': i = _skip(line, j); break
+        # an option is a word that starts with - and a letter (-n, --compare); anything else starts the statement
+        if line[i] != '-' or not re.match(r'(-[A-Za-z]|--[A-Za-z])', w): break
+        name, eq, val = w.lstrip('-').partition('=')
+        long = w.startswith('--')
+        if not long and len(name) > 1 and all(c in 'qo' for c in name) and not eq:  # -qo
+            for c in name: setattr(a, _FLAGS[c], True)
+            i = _skip(line, j); continue
+        if not long and len(name) > 1 and name[0] in 'nrpl':  # -n5, -l"my label"
+            name, eq, val = name[0], '=', w[2:]
+        if (long and name in ('q', 'o', 'n', 'r', 'p', 'l')) or (not long and name not in 'qonrpl'):
+            fail(f'unknown option {w!r}' + ('' if cell else " (to time code that starts with '-', put -- before it)"))
+        if name in _FLAGS:
+            if eq: fail(f'{w.split("=")[0]} takes no value (got {w!r})')
+            setattr(a, _FLAGS[name], True); i = _skip(line, j); continue
+        if name in _OPTIONAL:
+            i = _skip(line, j)
+            if eq: setattr(a, _OPTIONAL[name], val)
+            elif cell and i < len(line) and line[i] != '-':
+                v, j = _word(line, i); setattr(a, _OPTIONAL[name], v); i = _skip(line, j)
+            elif not cell and name == 'history' and i < len(line):
+                rest = line[i:].strip()
+                v, j = _word(rest, 0)
+                a.history = v if _skip(rest, j) == len(rest) else rest
+                i = len(line)
+            else: setattr(a, _OPTIONAL[name], '')
+            continue
+        if name not in _VALUES: fail(f'unknown option {w!r}' + ('' if cell else " (to time code that starts with '-', put -- before it)"))
+        attr, typ, meta = _VALUES[name]
+        flag = f'-{name}' if len(name) == 1 else f'--{name}'
+        if not eq:
+            i = _skip(line, j)
+            if i >= len(line): fail(f'{flag} needs a value: {flag} {meta}')
+            val, j = _word(line, i)
+        try: v = typ(val)
+        except ValueError: fail(f'{flag} takes {"a whole number" if typ is int else "a number of seconds" if typ is float else meta} (got {val!r})')
+        if attr == 'device' and v not in ('auto', 'cpu', 'cuda'): fail(f'--device takes auto, cpu or cuda (got {v!r})')
+        setattr(a, attr, v)
+        i = _skip(line, j)
+    a.statement = line[i:].strip()
+    return a
+
 def statement_source(args, cell: str|None) -> str:
-    "The code to time: the cell body (the magic line holds options only), or the line form's statement words."
-    words = list(getattr(args, 'statement', None) or [])
+    "The code to time: the cell body (the magic line holds options only), or the line form's statement."
+    st = getattr(args, 'statement', None) or ''
+    words = st if isinstance(st, list) else st.split()
     if cell is not None:
         if words:
             raise LearnkitError(f"%%timeit_log takes options only on its first line (got {' '.join(words)!r}); "
                                 "the whole cell is timed, so run setup code in the cell before")
         return cell
-    line = getattr(args, 'line', None)
-    if line and words:
-        # the raw line, when the magic passes it, keeps the statement's own spacing: take its shortest suffix that parses to the same words
-        from IPython.utils.process import arg_split
-        for i in range(len(line)):
-            if (i == 0 or line[i-1].isspace()) and not line[i].isspace() and arg_split(line[i:]) == words: return line[i:].strip()
-    return ' '.join(words)
+    return st if isinstance(st, str) else ' '.join(st)
 
 # %% ../nbs/13_timeit_magic.ipynb #13d1732e
+_HISTORY_COLS = ['id', 'time', 'label', 'device_name', 'median', 'iqr', 'best', 'loops', 'repeat', 'notebook', 'chapter']
+
 def show_history(label: str|None = None):
-    "Display past runs (of `label`, or all) as a table and a plot of the median over time."
+    "Display past runs (of `label`, or all) as a table and a plot of the median over time, in `%timeit`'s units."
     from IPython.display import display, Image
     df = timings(label or None)
     if not len(df):
         print(f"no logged runs{f' labelled {label!r}' if label else ''} yet; time something with %%timeit_log -l NAME")
         return df
-    cols = ['id', 'time', 'label', 'device_name', 'median', 'iqr', 'best', 'loops', 'repeat', 'notebook', 'chapter']
-    display(df[cols].set_index('id'))
+    display(history_table(df[_HISTORY_COLS]).set_index('id'))
     import io
     buf = io.BytesIO()
     plot_history(df, title=f'%%timeit_log history: {label}' if label else '%%timeit_log history').savefig(buf, format='png', dpi=90)
     display(Image(data=buf.getvalue(), format='png'))
     return df
 
+def format_log(rows: list) -> str:
+    "A text table of `log_rows` output `rows`: each `%%timeit_log` run with its times in `%timeit`'s units, each benchmark with its items/s."
+    if not rows: return 'nothing logged yet; time something with %%timeit_log -l NAME, or run learnkit bench'
+    out = []
+    for r in rows:
+        if r.get('kind', 'timeit') == 'bench' or 'record' in r:
+            rec = r.get('record') or {}
+            e2e = rec.get('e2e_items_s')
+            out.append(f"#{r['id']:<5} {r['time'][:19]}  bench {r.get('chapter') or ''} {r.get('cell') or ''} {r.get('device') or ''}: "
+                       + (f'{e2e:,.1f} items/s end to end' if e2e else (rec.get('error') or 'no result')[:80]))
+            continue
+        iqr = r['iqr']/r['median'] if r.get('median') else 0.
+        dev = r.get('device') or {}
+        out.append(f"#{r['id']:<5} {r['time'][:19]}  {r['label'][:30]:<30} {fmt_time(r['median']):>9} per loop "
+                   f"(IQR {iqr:.0%}, best {fmt_time(r['best'])}, {r['repeat']} × {r['loops']:,})  {dev.get('kind', '') if isinstance(dev, dict) else ''}")
+    return '\n'.join(out)
+
 def timeit_log_magic(magics, args, cell=None):
-    "Run `%%timeit_log` / `%timeit_log` for the `LearnkitMagics` instance `magics` with parsed `args`."
+    "Run `%%timeit_log` / `%timeit_log` for the `LearnkitMagics` instance `magics` with `args` (a `TimeitArgs`; a namespace with the raw `line` is re-read)."
+    if not isinstance(args, TimeitArgs):  # argparse's split of the line: read the raw line the way %timeit does
+        args = parse_timeit_line(getattr(args, 'line', '') or '', cell is not None)
     shell = magics.shell
     src = statement_source(args, cell)
     if not src.strip():
@@ -57,14 +170,27 @@ def timeit_log_magic(magics, args, cell=None):
     if args.budget is not None and args.budget <= 0:
         raise LearnkitError(f'--budget {args.budget:g}: give a positive number of seconds, e.g. --budget 10')
     if args.n is not None and args.n < 1: raise LearnkitError(f'-n {args.n}: the number of loops must be at least 1')
+    label = args.label or default_label(src)
+    number, loops_note = args.n or 0, ''
+    if args.compare is not None and args.n is None:
+        loops, other_id = compare_loops(args.compare or label)
+        if loops: number, loops_note = loops, f'{loops:,} loop{"s" if loops != 1 else ""} per run, as in #{other_id} (the run it is compared with)'
     tree = shell.transform_ast(shell.compile.ast_parse(shell.transform_cell(src)))
-    res = time_code(tree, shell.user_ns, number=args.n or 0, repeat=args.r, budget=args.budget, device=args.device,
-                    label=args.label or default_label(src), precision=args.p, compiler=shell.compile, source=src)
+    res = time_code(tree, shell.user_ns, number=number, repeat=args.r, budget=args.budget, device=args.device,
+                    label=label, precision=args.p, compiler=shell.compile, source=src)
+    if loops_note: res.notes.insert(0, loops_note)
     if not args.no_log and getattr(magics, 'record', True):
         log_result(res, notebook=notebook_path(shell.user_ns) or None, chapter=getattr(magics, 'chapter', None), budget=args.budget)
     if args.compare is not None:
-        try: compare_with(res, args.compare or res.label)
+        try:
+            if compare_with(res, args.compare or res.label) is None: res.notes.append(baseline_note(res))
         except LearnkitError as e: res.notes.append(f'--compare: {e}')
     if not args.q: print(res.report())
     if args.history is not None: show_history(args.history)
     return res if args.o else None
+
+def timeit_log_line(magics, line: str, cell: str|None = None):
+    "The `%timeit_log`/`%%timeit_log` magic for `magics`: read the raw `line` as `%timeit` does, time, log; errors and Ctrl-C print one line."
+    try: return timeit_log_magic(magics, parse_timeit_line(line, cell is not None), cell)
+    except LearnkitError as e:  # TimingInterrupted too: the kernel carries on, nothing was logged
+        print(f'learnkit: {e}', file=sys.stderr)

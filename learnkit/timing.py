@@ -5,14 +5,17 @@
 # %% ../nbs/07_timing.ipynb #1a210494
 from __future__ import annotations
 import ast, gc, hashlib, itertools, json, linecache, math, os, platform, statistics, sys, time
+import dataclasses
 from dataclasses import dataclass, field
 from .core import LearnkitError
 
 # %% auto #0
-__all__ = ['NOISY', 'UNRELIABLE', 'MIN_EFFECT', 'ALPHA', 'NAIVE_FACTOR', 'summarize', 'noise_level', 'fmt_time', 'default_label',
-           'make_inner', 'bound_names', 'choose_device', 'CudaClock', 'make_clock', 'Measurement', 'measure',
-           'Comparison', 'compare_samples', 'device_info', 'short_device', 'versions', 'TimingResult', 'time_code',
-           'source_hash', 'log_result', 'latest_run', 'compare_with', 'log_rows', 'timings', 'plot_history']
+__all__ = ['NOISY', 'UNRELIABLE', 'MIN_EFFECT', 'ALPHA', 'CI_LEVEL', 'NAIVE_FACTOR', 'summarize', 'noise_level', 'fmt_time',
+           'default_label', 'make_inner', 'bound_names', 'choose_device', 'CudaClock', 'make_clock', 'Measurement',
+           'TimingInterrupted', 'measure', 'ratio_ci', 'Comparison', 'compare_samples', 'device_info', 'short_device',
+           'versions', 'TimingResult', 'time_code', 'keep_note', 'source_hash', 'log_result', 'latest_run',
+           'compare_with', 'baseline_note', 'compare_loops', 'log_rows', 'timings', 'time_unit', 'history_table',
+           'plot_history']
 
 # %% ../nbs/07_timing.ipynb #0e40da68
 NOISY, UNRELIABLE = 0.10, 0.25
@@ -167,28 +170,40 @@ class Measurement:
     calibration: float = 0.  # seconds spent choosing `loops`
     wall: float = 0.         # seconds in all
 
+class TimingInterrupted(LearnkitError):
+    "Ctrl-C during a timing: `done` of `total` runs had finished; nothing is logged."
+    def __init__(self, done: int, total: int, keeping: bool = False, calibrating: bool = False):
+        self.done, self.total, self.keeping = done, total, keeping
+        where = (' (while running the code once more to keep its variables)' if keeping else
+                 ' (while choosing the number of loops)' if calibrating else '')
+        super().__init__(f'interrupted after {done} of {total} runs{where}; nothing logged')
+
 def measure(inner, number: int = 0, repeat: int = 7, budget: float|None = None, clock=time.perf_counter) -> Measurement:
     "Time `inner` as `%timeit` does: `number` loops per run (0: calibrate), `repeat` runs, stopping early once `budget` seconds are spent and 3 runs are done."
     if repeat < 1: raise LearnkitError(f'-r {repeat}: the number of repeats must be at least 1')
     if number < 0: raise LearnkitError(f'-n {number}: the number of loops must be at least 1')
     dev = getattr(clock, 'device_time', None)
     start = time.perf_counter()
-    if not number:
-        for k in range(10):
-            number = 10**k
-            dt = _run(inner, number, clock)
-            if dev: dev()
-            if dt >= 0.2: break
-    calib = time.perf_counter() - start
-    runs, dev_runs = [], []
-    for i in range(repeat):
-        runs.append(_run(inner, number, clock))
-        if dev: dev_runs.append(dev())
-        if budget is not None and len(runs) >= min(3, repeat) and time.perf_counter() - start >= budget: break
+    runs, dev_runs, calibrating = [], [], not number
+    try:
+        if calibrating:
+            for k in range(10):
+                number = 10**k
+                dt = _run(inner, number, clock)
+                if dev: dev()
+                if dt >= 0.2: break
+        calib, calibrating = time.perf_counter() - start, False
+        for i in range(repeat):
+            runs.append(_run(inner, number, clock))
+            if dev: dev_runs.append(dev())
+            if budget is not None and len(runs) >= min(3, repeat) and time.perf_counter() - start >= budget: break
+    except KeyboardInterrupt:
+        # stop at once: a half-finished run is not a measurement, and the learner asked to stop
+        raise TimingInterrupted(len(runs), repeat, calibrating=calibrating) from None
     return Measurement(number, runs, dev_runs if dev else None, calib, time.perf_counter() - start)
 
 # %% ../nbs/07_timing.ipynb #b7bdb934
-MIN_EFFECT, ALPHA = 0.05, 0.05
+MIN_EFFECT, ALPHA, CI_LEVEL = 0.05, 0.05, 0.95
 
 def _x(r: float) -> str:
     "A ratio as `1.83×`, `61.8×` or `2,788×`."
@@ -199,33 +214,56 @@ def _p_text(p: float) -> str:
     e = math.floor(math.log10(p))  # round up to one significant digit: an honest bound
     return f'p < {math.ceil(p/10**e)*10**e:.1g}'
 
+def ratio_ci(this, other, level: float = CI_LEVEL, n_boot: int = 2000, seed: int = 0) -> tuple[float, float]:
+    "A bootstrap `level` confidence interval of median(`other`)/median(`this`) (seeded: the same runs give the same interval)."
+    import numpy as np  # already loaded with scipy's test; vectorised, a few ms
+    rng = np.random.default_rng(seed)
+    a, b = np.asarray(this, dtype=float), np.asarray(other, dtype=float)
+    ma = np.median(a[rng.integers(0, len(a), (n_boot, len(a)))], axis=1)
+    mb = np.median(b[rng.integers(0, len(b), (n_boot, len(b)))], axis=1)
+    with np.errstate(divide='ignore'): rs = np.where(ma > 0, mb / np.where(ma > 0, ma, 1), np.inf)
+    lo, hi = np.quantile(rs, [(1-level)/2, 1-(1-level)/2], method='inverted_cdf')
+    return float(lo), float(hi)
+
 @dataclass
 class Comparison:
-    "This run against `other` (a label): `ratio` = other's median / this median (>1: this is faster), Mann-Whitney `p`, `significant`."
+    "This run against `other` (a label): `ratio` = other's median / this median (>1: this is faster) with its `ci`, Mann-Whitney `p`, `significant`; no claim when a run is `unreliable`."
     other: str
     ratio: float
     p: float
     significant: bool
+    ci: tuple = (float('nan'), float('nan'))  # CI_LEVEL bootstrap interval of `ratio`
+    unreliable: str = ''  # which run was too noisy to compare, in words
     other_id: int|None = None
     note: str = ''
+    def to_dict(self) -> dict: return dataclasses.asdict(self)
     def __str__(self):
         what = f"{self.other!r}" + (f' (#{self.other_id})' if self.other_id is not None else '')
-        if self.significant:
-            s = f'{_x(self.ratio)} faster than {what}' if self.ratio > 1 else f'{_x(1/self.ratio)} slower than {what}'
-            return s + f' ({_p_text(self.p)})' + self.note
-        size = f'{_x(self.ratio)} faster' if self.ratio >= 1 else f'{_x(1/self.ratio)} slower'
+        size = (f'{_x(self.ratio)} faster' if self.ratio >= 1 else f'{_x(1/self.ratio)} slower')
+        lo, hi = self.ci
+        ci = (f'{CI_LEVEL:.0%} CI {_x(lo)[:-1]}–{_x(hi)}' if self.ratio >= 1 else f'{CI_LEVEL:.0%} CI {_x(1/hi)[:-1]}–{_x(1/lo)}') if lo == lo else ''
+        if self.unreliable:
+            return (f'{size} than {what} ({ci}); no significance claimed: {self.unreliable}; '
+                    'time both again when the machine is quiet, or with more repeats (-r)') + self.note
+        if self.significant: return f'{size} than {what} ({_p_text(self.p)}; {ci})' + self.note
         why = _p_text(self.p) if self.p >= ALPHA else f'{_p_text(self.p)}, but under the {MIN_EFFECT:.0%} minimum effect'
-        return f'no significant difference from {what} ({size}, {why})' + self.note
+        return f'no significant difference from {what} ({size}, {why}; {ci})' + self.note
+
+def _spread(xs) -> float:
+    s = summarize(xs)
+    return s['iqr']/s['median'] if s['median'] > 0 else 0.
 
 def compare_samples(this, other, other_label: str = 'the other run', min_effect: float = MIN_EFFECT, alpha: float = ALPHA) -> Comparison:
-    "Compare per-loop times `this` with `other` (labelled `other_label`): Mann-Whitney U test plus a `min_effect` relative size."
+    "Compare per-loop times `this` with `other` (labelled `other_label`): Mann-Whitney U test, a `min_effect` relative size, a CI of the ratio; no claim if either is unreliable."
     from scipy.stats import mannwhitneyu
     this, other = [float(x) for x in this], [float(x) for x in other]
     if not this or not other: raise LearnkitError('nothing to compare: a run without timings')
     ratio = statistics.median(other)/statistics.median(this) if statistics.median(this) > 0 else float('inf')
     p = float(mannwhitneyu(this, other, alternative='two-sided').pvalue)
-    sig = p < alpha and abs(math.log(ratio)) >= math.log1p(min_effect)
-    return Comparison(other_label, ratio, p, bool(sig))
+    bad = [f'{who} is unreliable (its middle half of runs spans {r:.0%} of the median)'
+           for who, r in (('this run', _spread(this)), (repr(other_label), _spread(other))) if r >= UNRELIABLE]
+    sig = not bad and p < alpha and abs(math.log(ratio)) >= math.log1p(min_effect)
+    return Comparison(other_label, ratio, p, bool(sig), ratio_ci(this, other), ' and '.join(bad))
 
 # %% ../nbs/07_timing.ipynb #0071291e
 _CACHE = {}
@@ -384,13 +422,22 @@ def time_code(stmt, glob: dict, number: int = 0, repeat: int|None = None, budget
         if naive > 0 and res.median/naive >= NAIVE_FACTOR:
             res.notes.append(f'CUDA: without synchronising, %timeit would report {ft(naive)} per loop, {_x(res.median/naive)} too fast '
                              '(kernels run asynchronously; learnkit waits for them before each clock read)')
-    if keep and bound_names(stmt):
+    names = bound_names(stmt) if keep else set()
+    if names:
         t0 = clock()
-        exec(code, glob)
+        try: exec(code, glob)
+        except KeyboardInterrupt: raise TimingInterrupted(len(m.all_runs), len(m.all_runs), keeping=True) from None
         res.keep_time = clock() - t0
         if dev == 'cuda': clock.events.clear()
-        res.notes.append(f'(+1 run to keep variables: {ft(res.keep_time)})')
+        res.notes.append(keep_note(names, res.keep_time, precision))
     return res
+
+def keep_note(names, seconds: float, precision: int = 3) -> str:
+    "The line that says the code ran once more, untimed, so that `names` exist afterwards."
+    ns = sorted(names)
+    shown = ', '.join(ns[:5]) + (f' and {len(ns)-5} more' if len(ns) > 5 else '')
+    return (f'ran the code once more after timing ({fmt_time(seconds, precision)}, not in the figures above) '
+            f'so that {shown} {"exists" if len(ns) == 1 else "exist"} afterwards')
 
 # %% ../nbs/07_timing.ipynb #3fcbf5b9
 def source_hash(source: str) -> str:
@@ -432,12 +479,12 @@ def latest_run(label: str, exclude_id: int|None = None, store=None) -> dict|None
                       order='time DESC, id DESC', limit=1)
     return _decode(rows[0]) if rows else None
 
-def compare_with(res: TimingResult, label: str, store=None) -> Comparison:
-    "Compare `res` with the latest other run labelled `label`; sets `res.comparison`."
+def compare_with(res: TimingResult, label: str, store=None) -> Comparison|None:
+    "Compare `res` with the latest other run labelled `label` and set `res.comparison`; None when `res` is the first run of its own label (the baseline)."
     other = latest_run(label, exclude_id=res.id, store=store)
     if other is None:
-        raise LearnkitError(f"nothing to compare with: no earlier run labelled {label!r}; time it first with `%%timeit_log -l {label!r}`"
-                            if label == res.label else f"no logged run labelled {label!r}; `learnkit.timings()` lists the labels")
+        if label == res.label: return None
+        raise LearnkitError(f"no logged run labelled {label!r}; `learnkit.timings()` lists the labels")
     c = compare_samples(res.timings, other['timings'], label)
     c.other_id = other['id']
     od = other.get('device') or {}
@@ -445,6 +492,16 @@ def compare_with(res: TimingResult, label: str, store=None) -> Comparison:
         c.note = f'; note: #{other["id"]} ran on {short_device(od)}'
     res.comparison = c
     return c
+
+def baseline_note(res: TimingResult) -> str:
+    "What the first run of a label says under `--compare`: it is the baseline later runs are compared with."
+    if res.id is None: return f'baseline for {res.label!r}, but not logged (--no-log): later runs have nothing to compare with'
+    return f'baseline logged as #{res.id}: the next `--compare` run labelled {res.label!r} is compared with it'
+
+def compare_loops(label: str, store=None) -> tuple[int|None, int|None]:
+    "(loops, id) of the latest run labelled `label`, so that a compared run is measured alike; (None, None) when there is none."
+    other = latest_run(label, store=store)
+    return (other['loops'], other['id']) if other else (None, None)
 
 # %% ../nbs/07_timing.ipynb #150f9775
 def _iso(t) -> str|None:
@@ -486,19 +543,36 @@ def timings(label: str|None = None, store=None):
     df.insert(3, 'device_name', [short_device(d) for d in df['device']])
     return df
 
+def time_unit(seconds) -> tuple[str, float]:
+    "The unit `%timeit` would print the typical (median) of `seconds` in, and its scale: `('µs', 1e6)`."
+    xs = sorted(t for t in seconds if t and t > 0)
+    if not xs: return 's', 1.
+    t = xs[len(xs)//2]
+    for unit, scale in (('s', 1.), ('ms', 1e3), ('\xb5s', 1e6)):
+        if t >= 1/scale: return unit, scale
+    return 'ns', 1e9
+
+def history_table(df, precision: int = 3):
+    "`df` (from `timings`) with its times as `%timeit` prints them (`8.1 µs`, not `8.1e-06`), for display."
+    out = df.copy()
+    for k in ('median', 'iqr', 'best', 'worst', 'mean', 'stdev'):
+        if k in out: out[k] = [fmt_time(v, precision) if v is not None and v == v else '' for v in out[k]]
+    return out
+
 def plot_history(df, title: str = 'learnkit timings'):
-    "A matplotlib `Figure` of each label's median per-loop time over time in `df` (from `timings`), bars spanning the IQR."
+    "A matplotlib `Figure` of each label's median per-loop time over time in `df` (from `timings`), bars spanning the IQR, in `%timeit`'s unit."
     from matplotlib.figure import Figure
     fig = Figure(figsize=(7, 3.2))
     ax = fig.add_subplot()
+    unit, sc = time_unit(list(df['median']))
     for label, g in df.groupby('label', sort=False):
         q = [summarize(t) for t in g['timings']]
-        med = [s['median'] for s in q]
-        ax.errorbar(list(g['time']), med, yerr=[[s['median']-s['q1'] for s in q], [s['q3']-s['median'] for s in q]],
+        med = [s['median']*sc for s in q]
+        ax.errorbar(list(g['time']), med, yerr=[[(s['median']-s['q1'])*sc for s in q], [(s['q3']-s['median'])*sc for s in q]],
                     marker='o', capsize=3, label=str(label))
     meds = [m for m in df['median'] if m and m > 0]
     if meds and max(meds)/min(meds) > 20: ax.set_yscale('log')
-    ax.set_ylabel('seconds per loop (median)'); ax.set_title(title)
+    ax.set_ylabel(f'{unit} per loop (median)'); ax.set_title(title)
     if df['label'].nunique() <= 12: ax.legend(fontsize='small')
     fig.autofmt_xdate()
     fig.tight_layout()

@@ -71,6 +71,11 @@ class Lab:
         self.env, self.proc = _lab_env(tmp), None
         self.token = secrets.token_hex(16)
 
+    def server_cmd(self):
+        return [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={self.port}',
+                '--ServerApp.port_retries=0', f'--IdentityProvider.token={self.token}', f'--ServerApp.root_dir={self.root}',
+                '--ServerApp.terminals_enabled=False']
+
     def api(self, path, method='GET', timeout=5):
         req = urllib.request.Request(f'{self.url}{path}', method=method, headers={'Authorization': f'token {self.token}'})
         with urllib.request.urlopen(req, timeout=timeout) as r: return json.loads(r.read() or b'null')
@@ -80,8 +85,7 @@ class Lab:
             self.port = _free_port()
             self.url = f'http://127.0.0.1:{self.port}'
             self.log = self.tmp/f'server{attempt}.log'
-            cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={self.port}',
-                   '--ServerApp.port_retries=0', f'--IdentityProvider.token={self.token}', f'--ServerApp.root_dir={self.root}', '--ServerApp.terminals_enabled=False']
+            cmd = self.server_cmd()
             if hasattr(os, 'geteuid') and os.geteuid() == 0: cmd.append('--allow-root')  # CI containers run as root
             self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.root, stdout=self.log.open('wb'), stderr=subprocess.STDOUT,
                                          start_new_session=True)
@@ -92,7 +96,7 @@ class Lab:
                     return self
                 except (urllib.error.URLError, ConnectionError, OSError): time.sleep(0.2)
             self.stop()
-        raise RuntimeError(f'JupyterLab did not start; its log:\n{self.log.read_text()[-3000:]}')
+        raise RuntimeError(f'{type(self).__name__} did not start; its log:\n{self.log.read_text()[-3000:]}')
 
     def kernel_states(self):
         "Execution state of each running kernel (from the REST API)."
@@ -262,8 +266,8 @@ def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         for s in chapter.sections:
             if s.level == 2: expect(panel).to_contain_text(s.title)
         # The button's result lands in the panel's Output widget.
-        panel.get_by_role('button', name='Scaffold reproduction').click()
-        expect(panel.locator('.widget-output')).to_contain_text('demo_reproduce.ipynb', timeout=30_000)
+        panel.get_by_role('button', name='Scaffold reproduction').last.click()  # the actions row (a 'Next' line may offer it too)
+        expect(panel.locator('.lk-output')).to_contain_text('demo_reproduce.ipynb', timeout=30_000)
         scaffold = lab.api('/api/contents/demo_reproduce.ipynb')['content']  # beside the notebook, where the learner looks
         assert any(''.join(c['source']).startswith(f'%%reproduce {ref}') for c in scaffold['cells']), 'no blank for the reproduced cell'
         shoot(page, tmp_path/'panel.png')
@@ -271,6 +275,9 @@ def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         verdict = run_cell(page, 3).locator('.jp-Cell-outputArea')
         expect(verdict).to_contain_text('112')  # the cell's own output is still shown
         expect(verdict).to_contain_text(re.compile(r'(?<![a-z])match'))  # 'match', not 'mismatch'
+        # The verdict's buttons are live widgets too: a hint lands in their output area.
+        verdict.get_by_role('button', name='Hint').click()
+        expect(verdict.locator('.lk-output')).to_contain_text('# uses:', timeout=30_000)
         timing = run_cell(page, 4).locator('.jp-Cell-outputArea')
         expect(timing).to_contain_text(re.compile(r'per loop .*logged'))
         wait_idle(page, lab)

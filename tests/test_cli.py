@@ -2,7 +2,7 @@
 import os, subprocess, sys
 import pytest
 
-COMMANDS = ['lesson', 'scaffold', 'check', 'diff', 'bench', 'log', 'report', 'export', 'demo']
+COMMANDS = ['lesson', 'scaffold', 'check', 'diff', 'bench', 'log', 'report', 'export', 'demo', 'share', 'repeat', 'inspect']
 
 def lk(*argv, cwd=None):
     return subprocess.run([sys.executable, '-m', 'learnkit.cli', *argv], capture_output=True, text=True, cwd=cwd, timeout=120)
@@ -30,3 +30,56 @@ def test_no_command_prints_help_and_exits_2():
 def test_a_failure_is_one_line_and_exit_1(tmp_path):
     r = lk('diff', 'demo', str(tmp_path/'missing.ipynb'))
     assert r.returncode == 1 and r.stderr.startswith('learnkit: ') and 'Traceback' not in r.stderr
+
+def _main(*argv):
+    import contextlib, io
+    from learnkit.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: rc = main([str(a) for a in argv])
+        except SystemExit as e: rc = e.code
+    return rc, out.getvalue(), err.getvalue()
+
+def _demo_repro(tmp_path):
+    import json
+    from learnkit.chapters import load_chapter
+    from learnkit.scaffold import write_scaffold
+    ch = load_chapter('demo')
+    p = write_scaffold('demo', out=tmp_path/'demo_reproduce.ipynb').path
+    nb = json.loads(p.read_text())
+    blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
+    for k, (c, o) in enumerate(zip(blanks, ch.code_cells[:6])):
+        c['source'] = ''.join(c['source']) + '\n' + o.source
+        if k < 4: c['outputs'], c['execution_count'] = o.outputs, k + 1
+    answers = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'answer']
+    answers[0]['source'] = 'By class folder.'
+    p.write_text(json.dumps(nb))
+    return p
+
+def test_every_json_form_carries_the_same_progress(tmp_path, monkeypatch):
+    import json
+    p = _demo_repro(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    forms = {}
+    for name, argv in {'check': ('check', 'demo', p, '--json'), 'diff': ('diff', 'demo', p, '--json'),
+                       'lesson': ('lesson', 'demo', '--json'), 'report': ('report', '--json')}.items():
+        rc, out, err = _main(*argv)
+        assert rc == 0, err
+        d = json.loads(out)
+        forms[name] = d['progress'] if name != 'report' else next(c for c in d['chapters'] if c['key'] == 'demo')['progress']
+    first = forms['check']
+    assert set(first) == {'cells', 'written', 'ran', 'done', 'verdicts', 'questions', 'answered', 'sections'}
+    assert (first['cells'], first['written'], first['ran'], first['answered']) == (11, 6, 4, 1)
+    for name, prog in forms.items(): assert prog == first, name
+    rc, out, _ = _main('check', 'demo', p)
+    assert rc == 0 and out.splitlines()[0] == f"demo: {first['done']} of 11 cells done (6 written, 4 ran)" + out.splitlines()[0].split('ran)')[1]
+
+def test_tolerance_flags(tmp_path):
+    import json
+    p = _demo_repro(tmp_path)
+    rc, out, _ = _main('check', 'demo', p, '--tol', '1e-3', '--json')
+    assert rc == 0 and json.loads(out)['tol'] == {'rel': 1e-3, 'band': 0.25}  # --tol leaves the training band alone
+    rc, out, _ = _main('diff', 'demo', p, '--band', '0.5', '--json')
+    assert rc == 0
+    rc, _, err = _main('check', 'demo', p, '--band', '-1')
+    assert rc == 1 and 'band=-1.0' in err and '--band' in err and err.count('\n') == 1

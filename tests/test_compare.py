@@ -36,6 +36,7 @@ CELLS = {
     'obj2': "object()",
     'err': "1/0",
     'widget': "import ipywidgets as W\nW.IntSlider(3)",
+    'widget2': "W.Button(description='Classify')",
     'scalar': "len(df)*37",
     'scalar2': "len(df)*38",
 }
@@ -106,8 +107,9 @@ def test_addresses_errors_widgets_scalars(outs):
     assert V(outs, 'obj', 'obj2').verdict == 'match'
     v = V(outs, 'scalar', 'err')
     assert v.verdict == 'error' and v.detail.startswith('ZeroDivisionError')
-    assert V(outs, 'err', 'err').verdict == 'match'  # the book raising on purpose
-    assert V(outs, 'widget', 'widget').verdict == 'could-not-check'
+    assert V(outs, 'err', 'err').verdict == 'expected-error'  # the book raising on purpose
+    assert V(outs, 'widget', 'widget').verdict == 'match'  # same class and settings, from its text repr
+    assert V(outs, 'widget', 'widget2').verdict == 'mismatch'
     v = V(outs, 'scalar', 'scalar2')
     assert v.verdict == 'mismatch' and '111' not in v.detail  # never reveals the book's value
     assert V(outs, 'imports', 'scalar').verdict == 'no-goal'
@@ -147,9 +149,9 @@ def test_check_notebooks_cli(tmp_path, capsys):
     assert by[ch.code_cells[3].id]['verdict'] == 'mismatch'
     assert by[ch.code_cells[4].id]['verdict'] == 'error'
     assert by[ch.code_cells[1].id]['verdict'] == 'match'
-    assert sum(r['summary'].values()) == len(ch.code_cells) and set(r['summary']) >= {'match', 'close', 'shape-only', 'mismatch', 'no-goal', 'error', 'could-not-check'}
-    assert all({'path', 'cells', 'match', 'close', 'mismatch'} <= set(s) for s in r['sections'])
+    counts = r['progress']['verdicts']
+    assert sum(counts.values()) == len(ch.code_cells) and set(counts) >= {'match', 'close', 'timed', 'random', 'defined', 'mismatch', 'no-goal', 'error'}
     rows = get_store().rows('checks')
-    assert rows and rows[-1]['kind'] == 'check' and json.loads(rows[-1]['summary'])['error'] == 1
+    assert rows and rows[-1]['kind'] == 'check' and json.loads(rows[-1]['summary'])['verdicts']['error'] == 1
     assert main(['check', 'demo', str(p)]) == 0
     assert 'mismatch: expected shape (32, 32, 3), got (32, 32)' in capsys.readouterr().out

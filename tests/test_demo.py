@@ -1,5 +1,5 @@
 "`learnkit demo`, the Quick start's main job: the whole study loop, offline, on the demo chapter."
-import json, os, subprocess, sys
+import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -14,17 +14,31 @@ def test_demo_runs_the_study_loop(tmp_path):
     assert repro.exists() and (folder/'demo_diff.html').exists() and (folder/'progress.html').exists()
     # the live verdicts a learner would see, the honest slip included
     assert '✓ match' in out and 'mismatch: expected shape (6, 6), got (5, 6)' in out
-    # check and diff agree on what was attempted: everything but the cell left for tomorrow
-    assert '10 of 11 cells written and run, checked' in out and '10/11 cells attempted' in out
+    # check and diff print the same numbers: everything written and run but the cell left for tomorrow
+    m = re.search(r'demo: (\d+) of 11 cells done \(10 written, 10 ran\)', out)
+    assert m and f'demo (Stripes or Dots?): {m.group(1)} of 11 cells done (10 written, 10 ran)' in out
     assert "'demo: one batch': median" in out
     from learnkit.store import Store
     s = Store(tmp_path/'data'/'learnkit.db')
     verdicts = [a['verdict'] for a in s.rows('attempts', 'chapter=?', ('demo',))]
     assert verdicts.count('mismatch') == 1 and verdicts.count('match') >= 6
-    assert {c['kind'] for c in s.rows('checks')} == {'check', 'diff'}
-    assert [t['label'] for t in s.rows('timings')] == ['demo: one batch']
+    rows = s.rows('checks')
+    assert sorted(c['kind'] for c in rows) == ['check', 'diff'] and rows[0]['summary'] == rows[1]['summary']  # recorded once each, alike
+    labels = [t['label'] for t in s.rows('timings')]
+    assert labels == ['demo: one batch', 'repeat demo: one batch']  # the study step's timing, then the repeat notebook's own, once each
+    # the repeat step: a notebook on a second tiny dataset, baseline first, recorded once, and it ticks the study step
+    rep_nb = folder/'demo_repeat.ipynb'
+    assert rep_nb.exists() and json.loads(rep_nb.read_text())['nbformat'] == 4
+    assert out.index('baseline (most frequent class') < out.index("the chapter's own result")
+    from learnkit.repeat_records import repeats, repeat_done
+    [rec] = repeats('demo', s)
+    assert rec.finished and not rec.own and rec.tiny and rec.dataset and rec.baseline is not None and rec.result is not None
+    assert repeat_done('demo', s)
     html = (folder/'progress.html').read_text()
     assert 'Stripes or Dots?' in html and '<script src=' not in html
+    assert f'{m.group(1)} of 11 done (10 written, 10 ran)' in html  # the report's row is the same state
+    assert (f'<tr><td><code>demo</code></td><td>{rec.dataset}</td><td>{rec.kind}</td><td>{rec.metric}</td><td class="n">{rec.baseline:.4f}</td>'
+            f'<td class="n">{rec.result:.4f}</td>') in html and str(tmp_path) not in html  # the report lists the repeat by its name
 
 def test_demo_never_reuses_a_folder_with_work_in_it(tmp_path):
     (tmp_path/'mine').mkdir(); (tmp_path/'mine'/'notes.ipynb').write_text('{}')

@@ -4,7 +4,10 @@ from pathlib import Path
 import pytest
 from learnkit.core import LearnkitError
 from learnkit.chapters import load_chapter
-from learnkit.diff import align, diff_notebooks, format_diff, render_html, code_similarity, STATUSES
+from learnkit.align import STATUSES, align, code_similarity
+from learnkit.diff import diff_notebooks, format_diff, render_html
+from learnkit.goals import goal_of
+from learnkit.state import PROGRESS_KEYS, reproduction_state
 
 FIX = Path(__file__).parent/'fixtures'
 CHAPTER = FIX/'diff_chapter.ipynb'
@@ -36,8 +39,8 @@ def test_provenance_from_the_scaffold(ch, tmp_path):
     blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
     vis = ch.code_cells
     # the learner fills the first three blanks (in a different style), edits the fourth, runs two
-    for c, o in zip(blanks[:3], vis[:3]): c['source'] += o.code.replace("'", '"') + '  # done'
-    blanks[3]['source'] += 'stacked = torch.stack(ims)\nshow_image(stacked[0])'
+    for c, o in zip(blanks[:3], vis[:3]): c['source'] += '\n' + o.code.replace("'", '"') + '  # done'
+    blanks[3]['source'] += '\nstacked = torch.stack(ims)\nshow_image(stacked[0])'
     blanks[0]['outputs'], blanks[0]['execution_count'] = copy.deepcopy(vis[0].outputs), 1
     blanks[3]['execution_count'] = 2
     r = diff_notebooks(CHAPTER, write(tmp_path, nb))
@@ -46,8 +49,9 @@ def test_provenance_from_the_scaffold(ch, tmp_path):
     assert {got[o.index][0]['by'] for o in vis[:4]} == {'provenance'}
     assert got[vis[0].index][0]['verdict'] == 'match'  # identical outputs
     assert got[vis[0].index][0]['repro'] == nb['cells'].index(blanks[0])
-    s = r['summary']
-    assert (s['cells'], s['attempted'], s['run'], s['status']['extra']) == (8, 4, 2, 0)  # learnkit's setup cell is no extra
+    p = r['progress']
+    assert (p['cells'], p['written'], p['ran'], r['summary']['status']['extra']) == (8, 4, 2, 0)  # learnkit's setup cell is no extra
+    assert p['verdicts']['match'] >= 1 and p['done'] == sum(is_done for is_done in (c['done'] for c in r['cells']))
 
 def test_no_provenance_renamed_split_merge_moved(ch, tmp_path):
     vis = ch.code_cells
@@ -92,49 +96,50 @@ def test_sections_and_questions(ch, tmp_path):
     vis = ch.code_cells
     blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
     for k in (3, 4, 6):
-        blanks[k]['source'] += vis[k].code
+        blanks[k]['source'] += '\n' + vis[k].code
         blanks[k]['outputs'], blanks[k]['execution_count'] = copy.deepcopy(vis[k].outputs), k
     answers = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'answer']
     answers[1]['source'] = 'The average shape.'
     answers[3]['source'] = 'Medians resist outliers.'
     r = diff_notebooks(CHAPTER, write(tmp_path, nb))
     secs = {tuple(s['path']): s for s in r['sections']}
-    pick = lambda p: tuple(secs[p][k] for k in ('orig_cells', 'attempted', 'run', 'matched', 'questions', 'answered'))
+    pick = lambda p: tuple(secs[p][k] for k in ('cells', 'written', 'ran', 'done', 'questions', 'answered'))
     assert pick(('Getting the Data',)) == (3, 0, 0, 0, 0, 0)
     assert pick(('A First Model',)) == (3, 2, 2, 2, 0, 0)
     assert pick(('A First Model', 'Checking the Threshold')) == (2, 1, 1, 1, 0, 0)
     assert pick(('Questionnaire',)) == (0, 0, 0, 0, 3, 1)
     assert pick(('Questionnaire', 'Further Research')) == (0, 0, 0, 0, 1, 1)
-    s = r['summary']
-    assert (s['questions'], s['answered'], s['attempted'], s['matched']) == (4, 2, 3, 3)
+    p = r['progress']
+    assert (p['questions'], p['answered'], p['written'], p['done']) == (4, 2, 3, 3)
     txt = format_diff(r)
-    assert '3/8 cells attempted' in txt and '2/4 questions answered' in txt
+    assert '3 of 8 cells done (3 written, 3 ran)' in txt and '2 of 4 questions answered' in txt
     assert 'not started: Getting the Data (3 cells)' in txt
 
 def test_json_shape(tmp_path):
     vis = load_chapter(CHAPTER).code_cells
     r = diff_notebooks(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')]))
     back = json.loads(json.dumps(r))
-    assert set(back) == {'pairs', 'sections', 'summary'}
+    assert set(back) == {'progress', 'pairs', 'cells', 'sections', 'summary'}
+    assert tuple(back['progress']) == PROGRESS_KEYS and back['progress'] == reproduction_state(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')])).progress
     for p in back['pairs']:
         assert {'orig', 'repro', 'status', 'similarity', 'verdict'} <= set(p) and p['status'] in STATUSES
         assert (p['orig'] is None) == (p['status'] == 'extra') and (p['repro'] is None) == (p['status'] == 'missing')
-    for s in back['sections']: assert {'path', 'orig_cells', 'attempted', 'matched'} <= set(s) and isinstance(s['path'], list)
+    for s in back['sections']: assert {'path', 'cells', 'written', 'ran', 'done'} <= set(s) and isinstance(s['path'], list)
     assert back['summary']['chapter'] == 'diff_chapter'
     assert sum(back['summary']['status'].values()) == len(back['pairs'])
-    assert (back['summary']['attempted'], back['summary']['cells']) == (1, 8)
+    assert (back['progress']['written'], back['progress']['cells']) == (1, 8)
 
 def test_html_is_escaped_and_offline(tmp_path):
     vis = load_chapter(CHAPTER).code_cells
     evil = {'output_type': 'display_data', 'metadata': {}, 'data': {'text/html': '<script>alert("x")</script>', 'text/plain': 'x'}}
     cells = [code(vis[2].code, vis[2].id, vis[2].outputs, 1), code('display(HTML("<script>alert(1)</script>"))', outputs=[evil], n=2),
              code(vis[3].code, outputs=[{'output_type': 'display_data', 'metadata': {}, 'data': {'image/png': 'AAAA"><script>x</script>'}}], n=3)]
-    page = render_html(diff_notebooks(CHAPTER, notebook(cells)))
-    assert not re.search(r'<script', page, re.I) and '&lt;script&gt;' in page
-    assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', page)  # nothing fetched from the network
-    assert page.count('<details><summary><span class="tag same">') == 2  # unchanged cells are collapsed, the edited one not
-    assert 'data:image/png;base64,' in page  # the chapter's image (its bad twin is shown as text)
-    assert '<summary>outputs (1)</summary>' in page
+    r = diff_notebooks(CHAPTER, notebook(cells))
+    for page in (render_html(r), render_html(r, show_code=True)):
+        assert not re.search(r'<script', page, re.I) and '&lt;script&gt;' in page
+        assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', page)  # nothing fetched from the network
+    assert 'data:image/png;base64,' in page  # the chapter's image, shown with the book's code (its bad twin is shown as text)
+    assert '<summary>outputs (1)</summary>' in page and page.count('class="bar"') == 1 + len([s for s in r['sections'] if s['cells']])  # the chapter's and one per section with cells
 
 def test_bad_inputs(tmp_path):
     vis = load_chapter(CHAPTER).code_cells
@@ -171,16 +176,17 @@ def test_cli(tmp_path):
     vis = load_chapter(CHAPTER).code_cells
     repro = write(tmp_path, notebook([code(vis[0].code, vis[0].id, vis[0].outputs, 1), code(vis[1].code)]))
     rc, out, err = _cli('diff', CHAPTER, repro)
-    assert rc == 0 and '2/8 cells attempted' in out and 'A First Model' in out
+    assert rc == 0 and '1 of 8 cells done (2 written, 1 ran): 1 match' in out and 'A First Model' in out
     rc, out, _ = _cli('diff', CHAPTER, repro, '--json')
-    assert rc == 0 and json.loads(out)['summary']['attempted'] == 2
+    jout = json.loads(out)
+    assert rc == 0 and jout['progress']['written'] == 2
     html_out = tmp_path/'diff.html'
     rc, out, err = _cli('diff', CHAPTER, repro, '--html', html_out)
     assert rc == 0 and html_out.read_text().startswith('<!DOCTYPE html>') and out == ''
     rows = get_store().rows('checks', where="kind='diff'")
     assert len(rows) == 3 and rows[0]['chapter'] == 'diff_chapter'
-    summary = rows[0]['summary'] if isinstance(rows[0]['summary'], dict) else json.loads(rows[0]['summary'])
-    assert summary['attempted'] == 2
+    summary = json.loads(rows[0]['summary'])
+    assert summary == jout['progress']  # what the store keeps is what the command printed
     rc, out, err = _cli('diff', CHAPTER, tmp_path/'nope.ipynb')
     assert rc == 1 and err.startswith('learnkit: no reproduction at') and err.count('\n') == 1
     assert _cli('diff', CHAPTER)[0] == 2
@@ -214,7 +220,39 @@ def test_real_chapters(fastbook, tmp_path):
         r = diff_notebooks(path, write(tmp_path, nb))
         pred = {(p['orig'], p['repro']) for p in r['pairs'] if p['orig'] is not None and p['repro'] is not None}
         assert gen_repro.prf(pred, truth)[2] >= 0.95, (name, gen_repro.prf(pred, truth))
-        assert r['summary']['chapter'] == name and r['summary']['answered'] > 0
+        assert r['summary']['chapter'] == name and r['progress']['answered'] > 0
         assert 'To do:' in format_diff(r)
         page = render_html(r)
         assert 'data:image/png;base64,' in page and not re.search(r'<script', page, re.I)
+
+def test_the_diff_never_shows_the_books_code_unless_asked(ch, tmp_path):
+    "Missing cells are described by their goal and section; the book's code shows only with show_code (--show-code)."
+    from learnkit.scaffold import scaffold
+    nb = scaffold(CHAPTER)
+    blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
+    vis = ch.code_cells
+    blanks[0]['source'] += '\n' + vis[0].code
+    blanks[0]['outputs'], blanks[0]['execution_count'] = copy.deepcopy(vis[0].outputs), 1
+    path = write(tmp_path, nb)
+    r = diff_notebooks(CHAPTER, path)
+    secret = [l for l in vis[1].code.splitlines() if l.strip() and not l.startswith('#')][0]
+    txt, page = format_diff(r), render_html(r)
+    assert secret not in txt and secret not in page
+    assert goal_of(vis[1], ch) in txt and f'%%reproduce {vis[1].id}' in txt and f'cell 2 of {len(vis)}' in txt
+    assert html_escape(goal_of(vis[5], ch)) in page  # every cell's goal is on the page, in its section
+    assert secret in format_diff(r, show_code=True) and secret in render_html(r, show_code=True)
+    rc, out, _ = _cli('diff', CHAPTER, path)
+    assert rc == 0 and secret not in out
+    rc, out, _ = _cli('diff', CHAPTER, path, '--show-code')
+    assert rc == 0 and secret in out
+
+def html_escape(s):
+    import html
+    return html.escape(s)
+
+def test_section_paths_are_shortened_from_the_middle():
+    from learnkit.text import short_path
+    p = ('Training a Digit Classifier', 'Stochastic Gradient Descent (SGD)', 'An End-to-End SGD Example', 'Step 7: Stop')
+    s = short_path(p, 48)
+    assert len(s) == 48 and s.startswith('Training a Digit') and s.endswith('Step 7: Stop') and '...' in s
+    assert short_path(('A', 'B'), 48) == 'A > B' and short_path((), 48) == '(before the first heading)'

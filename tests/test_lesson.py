@@ -1,11 +1,9 @@
 "The %lesson magic in a real IPython shell, and the panel and dashboard wired to real widgets."
-import importlib.util, json, time
+import json, time
 import pytest
 import ipywidgets as widgets
 from learnkit import lesson as L
 from learnkit.store import get_store
-
-def _has(mod): return importlib.util.find_spec(mod) is not None
 
 def _text(out):
     "Everything an Output widget shows, as text."
@@ -32,7 +30,7 @@ def test_cell_form_records_the_plan_and_a_new_lesson_ends_the_previous(shell, ca
     assert rows[first]['end'] is not None and rows[m.session]['end'] is None
     assert rows[m.session]['plan'].startswith('goal: reproduce the pixel-similarity baseline')
     model = L.PanelModel('04_mnist_basics', session=m.session)
-    assert 'of 1h30 planned (goal: reproduce the pixel-similarity baseline)' in model.time_text()
+    assert 'of 1 h 30 min planned (goal: reproduce the pixel-similarity baseline)' in model.time_text()
 
 def test_lesson_end_and_activity_hook(shell, capsys):
     shell.run_line_magic('lesson', 'demo --no-panel')
@@ -100,15 +98,11 @@ def test_scaffold_button(tmp_path, monkeypatch):
     panel = L.chapter_panel(L.PanelModel('demo'))
     L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
     text = _text(panel.out)
-    if _has('learnkit.scaffold'):
-        assert (tmp_path/'demo_reproduce.ipynb').exists() and 'demo_reproduce.ipynb' in text
-        labels = [w.value for w in panel.children if isinstance(w, widgets.Label)]
-        assert labels[0] == 'Questionnaire: 0 of 8 answered in demo_reproduce.ipynb'  # the panel refreshed
-        L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
-        assert 'demo_reproduce.ipynb already exists' in _text(panel.out)
-    else:
-        assert text.strip() == 'learnkit: learnkit.scaffold is not in this learnkit version; upgrade: pip install -U learnkit'
-        assert not (tmp_path/'demo_reproduce.ipynb').exists()
+    assert (tmp_path/'demo_reproduce.ipynb').exists() and 'demo_reproduce.ipynb' in text
+    labels = [w.value for w in panel.children if isinstance(w, widgets.Label)]
+    assert labels[0] == 'Questionnaire: 0 of 8 answered'  # the panel refreshed
+    L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
+    assert 'demo_reproduce.ipynb already exists' in _text(panel.out)
 
 def test_diff_button(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -118,13 +112,10 @@ def test_diff_button(tmp_path, monkeypatch):
     from learnkit.chapters import demo_path
     (tmp_path/'demo_reproduce.ipynb').write_bytes(demo_path().read_bytes())  # a "reproduction" identical to the chapter
     L.find_widget(panel, widgets.Button, 'Diff my reproduction').click()
-    text = _text(panel.out)
     assert len(panel.out.outputs) == 1
-    if _has('learnkit.diff'):
-        [row] = get_store().rows('checks')
-        assert row['kind'] == 'diff' and row['chapter'] == 'demo' and row['reproduction'].endswith('demo_reproduce.ipynb')
-    else:
-        assert text.strip() == 'learnkit: learnkit.diff is not in this learnkit version; upgrade: pip install -U learnkit'
+    [row] = get_store().rows('checks')  # the diff recorded its progress itself
+    assert row['kind'] == 'diff' and row['chapter'] == 'demo' and row['reproduction'].endswith('demo_reproduce.ipynb')
+    assert json.loads(row['summary']) == panel.model.standing().progress
 
 def test_original_button_and_errors_are_one_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -151,7 +142,180 @@ def test_real_chapter_by_path(shell, fastbook, capsys):
     m = shell._learnkit_magics
     assert m.chapter == '04_mnist_basics'
     model = m.panel.model
-    cells, att, mat = L.totals(model.progress())
-    assert cells == len(model.chapter.code_cells) > 20 and (att, mat) == (0, 0)
+    p = model.standing().progress
+    assert p is None and model.next_step()[1] == 'scaffold' and len(model.chapter.code_cells) > 20
     assert len(model.outline_rows()) >= len(model.chapter.sections)
     assert 'Questionnaire:' in capsys.readouterr().out
+
+def _shown(panel):
+    "Every text the panel shows, minus the clock and the action output area."
+    return [w.value for w in _walk(panel) if isinstance(w, (widgets.HTML, widgets.Label)) and w is not panel.out and not str(w.value).startswith('Time:')]
+
+def _walk(w):
+    yield w
+    for c in getattr(w, 'children', ()): yield from _walk(c)
+
+def test_refresh_and_diff_never_change_a_count(tmp_path, monkeypatch):
+    "The issue: one click on Diff re-drew the panel with other numbers. Now both re-read the one state."
+    from learnkit.chapters import load_chapter
+    from learnkit.scaffold import write_scaffold
+    monkeypatch.chdir(tmp_path)
+    ch = load_chapter('demo')
+    p = write_scaffold('demo', out=tmp_path/'demo_reproduce.ipynb').path
+    nb = json.loads(p.read_text())
+    blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
+    for c, o in zip(blanks[:5], ch.code_cells[:5]):  # one section typed verbatim and run, one more cell typed
+        c['source'] = ''.join(c['source']) + '\n' + o.source
+        if o.section == ch.code_cells[0].section: c['outputs'], c['execution_count'] = o.outputs, 1
+    p.write_text(json.dumps(nb))
+    panel = L.chapter_panel(L.PanelModel('demo'))
+    before = _shown(panel)
+    assert any('of 11 cells done, 5 written' in str(v) for v in before)
+    panel.refresh()
+    assert _shown(panel) == before
+    L.find_widget(panel, widgets.Button, 'Diff my reproduction').click()
+    assert _shown(panel) == before
+    from learnkit.state import check_reproduction
+    prog = check_reproduction('demo', p).progress
+    assert f"{prog['done']} of 11 cells done" in _text(panel.out) or f"{prog['done']} of {prog['cells']} cells done" in _text(panel.out)
+    dm = L.DashboardModel(cwd=tmp_path)
+    [row] = [r for r in dm.rows() if r[0] == 'demo']
+    assert row[2][2] == '◐' and row[3] == f"{prog['done']}/11 done"  # not `····`
+
+def test_next_step_line_link_and_button(tmp_path, monkeypatch):
+    from learnkit.goals import goal_of
+    monkeypatch.chdir(tmp_path)
+    (tmp_path/'nb').mkdir()
+    model = L.PanelModel('demo', notebook=str(tmp_path/'nb'/'study.ipynb'))
+    panel = L.chapter_panel(model)
+    nxt = L.find_widget(panel, widgets.Button, 'Scaffold reproduction')
+    assert model.next_step() == (f'Next: scaffold your reproduction of {model.title}, then fill in its first blank.', 'scaffold')
+    top = panel.children[1].children
+    assert top[1].description == 'Scaffold reproduction' and top[1].layout.display != 'none'
+    top[1].click()
+    first = model.chapter.code_cells[0]
+    txt, act = model.next_step()
+    assert txt == f"Next blank: §{first.section[0]}, cell 1 (%%reproduce {first.id}) {goal_of(first, model.chapter)}. 0 of 11 done."
+    assert act is None and top[1].layout.display == 'none'
+    assert 'href="../demo_reproduce.ipynb"' in top[0].value  # relative to the notebook's folder
+
+def test_lesson_again_continues_the_open_session(shell, capsys):
+    shell.run_line_magic('lesson', 'demo --no-panel')
+    sid = shell._learnkit_magics.session
+    capsys.readouterr()
+    shell.run_line_magic('lesson', 'demo --no-panel')
+    assert shell._learnkit_magics.session == sid and len(get_store().rows('sessions')) == 1
+    assert f'session {sid} continues' in capsys.readouterr().out
+    shell.run_cell_magic('lesson', 'demo --no-panel', 'goal: the baseline, 30 min')  # a new plan: a new session
+    assert shell._learnkit_magics.session != sid
+
+def test_benchmark_only_for_a_chapter_with_a_training_pipeline(tmp_path):
+    import json as _j
+    book = dict(nbformat=4, nbformat_minor=4, metadata={}, cells=[
+        dict(cell_type='markdown', metadata={}, source='# Sums'), dict(cell_type='markdown', metadata={}, source='## Adding'),
+        dict(cell_type='code', metadata={}, execution_count=1, source='1 + 1', outputs=[])])
+    (tmp_path/'sums.ipynb').write_text(_j.dumps(book))
+    plain = L.PanelModel(str(tmp_path/'sums.ipynb'), cwd=tmp_path)
+    assert 'Benchmark pipeline' not in plain.actions() and L.find_widget(L.chapter_panel(plain), widgets.Button, 'Benchmark pipeline') is None
+    assert 'Benchmark pipeline' in L.PanelModel('demo', cwd=tmp_path).actions()
+
+def test_open_the_original_links_relative_to_the_notebook(tmp_path):
+    from learnkit.chapters import demo_path
+    (tmp_path/'book').mkdir()
+    p = tmp_path/'book'/'my_notes.ipynb'
+    p.write_bytes(demo_path().read_bytes())
+    model = L.PanelModel(str(p), cwd=tmp_path, notebook=str(tmp_path/'study.ipynb'))
+    assert 'href="book/my_notes.ipynb"' in model.original().data
+
+def test_panel_shows_study_time_and_timings(tmp_path):
+    from learnkit.sessions import start_session, mark_activity, end_session
+    t0 = time.time() - 7200
+    s = start_session('demo', now=t0)
+    for k in range(1, 8): mark_activity(s, 'demo', now=t0 + k*600)
+    end_session(s, now=t0 + 4500)
+    for med in (0.004, 0.002, 0.003): get_store().add('timings', label='batch', chapter='demo', median=med, best=med)
+    model = L.PanelModel('demo', cwd=tmp_path)
+    assert model.time_text().startswith('Time: 1 h 15 min on this chapter over 1 session')
+    assert model.timing_text() == 'Timings: batch 3 ms (best 2 ms)' and model.timing_text() in model.text()
+
+def _detail(panel, label):
+    "The detail label beside study step `label`."
+    cb = L.find_widget(panel, widgets.Checkbox, label)
+    return next(w for w in _walk(panel) if isinstance(w, widgets.HBox) and cb in w.children).children[1].value
+
+def test_repeat_button_shows_how_to_start_then_the_last_result_and_ticks_the_step(tmp_path, monkeypatch):
+    from learnkit.repeat_records import RepeatRecord, record_repeat
+    monkeypatch.chdir(tmp_path)
+    model = L.PanelModel('demo')
+    panel = L.chapter_panel(model)
+    btn = L.find_widget(panel, widgets.Button, 'Repeat on new data')
+    cb = L.find_widget(panel, widgets.Checkbox, 'Repeat on a new dataset')
+    btn.click()
+    first = _text(panel.out)
+    assert first == model.repeat() + '\n' and 'start one: learnkit repeat demo --data PATH' in first and 'last:' not in first
+    assert cb.value is False and _detail(panel, 'Repeat on a new dataset') == ''
+    record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'chapter_data'), 'image-folders', 'f0', 18, 2, 'error_rate', 0.5, 0.3, own=True))
+    btn.click()
+    assert "on the chapter's own data: the step needs new data" in _text(panel.out) and cb.value is False
+    record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'home'/'my_stripes'), 'image-folders', 'f1', 18, 2, 'error_rate', 0.5, 0.25, 0.1))
+    btn.click()
+    txt = _text(panel.out)
+    assert 'last: my_stripes (image-folders), error_rate 0.2500 vs baseline 0.5000, chapter 0.1000' in txt and str(tmp_path) not in txt
+    assert cb.value is True  # the click refreshed the panel: a finished repeat on new data ticks the step
+    assert _detail(panel, 'Repeat on a new dataset') == '2 repeats; last my_stripes: error_rate 0.2500 (baseline 0.5000, chapter 0.1000)'
+    assert '[x] Repeat on a new dataset - 2 repeats; last my_stripes' in model.text()
+    cb.value = False  # the learner's own tick wins over the rule
+    panel.refresh()
+    assert cb.value is False and [s.done for s in model.steps()][3] is False
+
+def test_share_button_writes_a_post_and_links_it_relative_to_the_notebook(tmp_path, monkeypatch):
+    import re
+    monkeypatch.chdir(tmp_path)
+    (tmp_path/'nb').mkdir()
+    model = L.PanelModel('demo', notebook=str(tmp_path/'nb'/'study.ipynb'))
+    panel = L.chapter_panel(model)
+    L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
+    L.find_widget(panel, widgets.Button, 'Share').click()
+    [out] = panel.out.outputs
+    assert out['output_type'] == 'display_data' and not _text(panel.out).startswith('learnkit:')  # a result, not an error line
+    [post] = list((tmp_path/'posts').rglob('*.ipynb'))
+    assert json.loads(post.read_text())['nbformat'] == 4
+    page = model.share().data  # again: a second post, never over the first, linked from the notebook's folder
+    posts = sorted((tmp_path/'posts').rglob('*.ipynb'))
+    assert len(posts) == 2 and post in posts
+    [new] = [p for p in posts if p != post]
+    href = re.search(r'<a href="([^"]+\.ipynb)" target="_blank">Open ', page).group(1)
+    assert href.startswith('../posts/') and (tmp_path/'nb'/href).resolve() == new.resolve()
+    assert f'wrote posts/{new.parent.name}/{new.name} (the post)' in page and 'Your words' in page
+
+def test_dashboard_lists_repeats_by_dataset_name(tmp_path):
+    from learnkit.repeat_records import RepeatRecord, record_repeat
+    record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'home'/'my_stripes'), 'image-folders', 'f1', 18, 2, 'error_rate', 0.5, 0.25, 0.1))
+    dm = L.DashboardModel(cwd=tmp_path)
+    assert dm.repeat_rows() == [('demo', 'my_stripes', 'error_rate', '0.5000', '0.2500', '0.1000')]
+    assert '  demo               my_stripes: error_rate 0.5000 / 0.2500 / 0.1000' in dm.text().splitlines()
+    assert '<td style="padding:0 .5em">my_stripes</td>' in dm.html() and str(tmp_path) not in dm.html() + dm.text()
+    [row] = [r for r in dm.rows() if r[0] == 'demo']
+    assert row[2] == '···✓'
+    d = L.dashboard(dm)
+    assert any('Repeats on new data' in w.value for w in d.children if isinstance(w, widgets.HTML))
+
+def test_when_every_cell_is_done_the_next_button_repeats_then_shares(tmp_path, monkeypatch):
+    from learnkit.repeat_records import RepeatRecord, record_repeat
+    monkeypatch.chdir(tmp_path)
+    book = dict(nbformat=4, nbformat_minor=4, metadata={}, cells=[
+        dict(cell_type='markdown', metadata={}, source='# Sums'), dict(cell_type='markdown', metadata={}, source='## Adding'),
+        dict(cell_type='code', metadata={}, execution_count=1, source='1 + 1',
+             outputs=[dict(output_type='execute_result', execution_count=1, metadata={}, data={'text/plain': '2'})])])
+    (tmp_path/'sums.ipynb').write_text(json.dumps(book))
+    (tmp_path/'sums_reproduce.ipynb').write_text(json.dumps(book))  # every cell reproduced
+    model = L.PanelModel(str(tmp_path/'sums.ipynb'))
+    panel = L.chapter_panel(model)
+    top = panel.children[1].children
+    assert model.next_step() == ('Every cell is done. Next: repeat the chapter on a new dataset.', 'repeat')
+    assert top[1].description == 'Repeat on new data' and top[1].layout.display != 'none'
+    top[1].click()
+    assert _text(panel.out) == model.repeat() + '\n'
+    record_repeat(RepeatRecord('sums', 'c1', str(tmp_path/'other'), 'tabular', 'f', 10, 0, 'rmse', 2., 1.))
+    panel.refresh()
+    assert model.next_step()[1] == 'share' and top[1].description == 'Share'

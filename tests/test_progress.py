@@ -1,120 +1,130 @@
-"Study sessions, time, streaks, section progress and the report, on a real SQLite store."
+"Study sessions, time, streaks, chapter progress from the one reproduction state, and the report, on a real SQLite store."
 import json, re, subprocess, sys
 from datetime import date, datetime
 from pathlib import Path
 import pytest
-from learnkit import progress as P
+from learnkit import progress as P, report as R, sessions as S
 from learnkit.chapters import load_chapter
 from learnkit.store import get_store
 
 def T(*a): return datetime(*a).timestamp()
 
 def test_core_imports_nothing_heavy():
-    code = "import sys, learnkit.progress; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
+    code = "import sys, learnkit.progress, learnkit.sessions, learnkit.report, learnkit.state; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[]'
 
 def test_session_time_skips_idle_gaps_and_splits_days():
     s = get_store()
-    a = P.start_session('demo', 'goal: baseline, 45m', kernel='k', now=T(2024, 5, 6, 23, 40))
-    for t in [(6, 23, 50), (7, 0, 5), (7, 2, 0)]: P.mark_activity(a, 'demo', now=T(2024, 5, *t))  # 1h55 gap: idle
-    P.end_session(a, now=T(2024, 5, 7, 2, 10))
-    [sess] = P.sessions()
+    a = S.start_session('demo', 'goal: baseline, 45m', kernel='k', now=T(2024, 5, 6, 23, 40))
+    for t in [(6, 23, 50), (7, 0, 5), (7, 2, 0)]: S.mark_activity(a, 'demo', now=T(2024, 5, *t))  # 1h55 gap: idle
+    S.end_session(a, now=T(2024, 5, 7, 2, 10))
+    [sess] = S.sessions()
     assert round(sess.minutes) == 25 + 10
     assert {d.day: round(v/60) for d, v in sess.days.items()} == {6: 20, 7: 15}
     assert sess.plan.minutes == 45 and sess.plan.goal == 'baseline'
     assert s.rows('sessions')[0]['plan'] == 'goal: baseline, 45m'
 
 def test_new_session_of_same_kernel_ends_previous_and_killed_kernel_ends_at_last_activity():
-    a = P.start_session('demo', kernel='k1', now=T(2024, 5, 6, 10, 0))
-    b = P.start_session('04_mnist_basics', kernel='k2', now=T(2024, 5, 6, 10, 0))  # another kernel, then killed
-    P.mark_activity(b, '04_mnist_basics', now=T(2024, 5, 6, 10, 20))
-    c = P.start_session('05_pet_breeds', kernel='k1', now=T(2024, 5, 6, 10, 25))
+    a = S.start_session('demo', kernel='k1', now=T(2024, 5, 6, 10, 0))
+    b = S.start_session('04_mnist_basics', kernel='k2', now=T(2024, 5, 6, 10, 0))  # another kernel, then killed
+    S.mark_activity(b, '04_mnist_basics', now=T(2024, 5, 6, 10, 20))
+    c = S.start_session('05_pet_breeds', kernel='k1', now=T(2024, 5, 6, 10, 25))
     rows = {r['id']: r for r in get_store().rows('sessions')}
     assert rows[a]['end'] == T(2024, 5, 6, 10, 25) and rows[b]['end'] is None and rows[c]['end'] is None
-    by = {s.id: s for s in P.sessions(now=T(2024, 5, 9))}
+    by = {s.id: s for s in S.sessions(now=T(2024, 5, 9))}
     assert round(by[a].minutes) == 25
     assert round(by[b].minutes) == 20 and by[b].end == T(2024, 5, 6, 10, 20)  # its last activity
     assert by[c].minutes == 0  # not this kernel's live session: nothing after its start is known
-    live = {s.id: s for s in P.sessions(live=c, now=T(2024, 5, 6, 10, 40))}
+    live = {s.id: s for s in S.sessions(live=c, now=T(2024, 5, 6, 10, 40))}
     assert round(live[c].minutes) == 15
 
 def test_streak_across_a_gap_and_minutes_per_week():
     def study(day, minutes):
-        i = P.start_session('demo', now=T(2024, 5, day, 9, 0))
-        P.mark_activity(i, 'demo', now=T(2024, 5, day, 9, 0) + minutes*60)
-        P.end_session(i, now=T(2024, 5, day, 9, 0) + minutes*60)
+        i = S.start_session('demo', now=T(2024, 5, day, 9, 0))
+        S.mark_activity(i, 'demo', now=T(2024, 5, day, 9, 0) + minutes*60)
+        S.end_session(i, now=T(2024, 5, day, 9, 0) + minutes*60)
     for d, m in [(1, 20), (2, 25), (3, 10), (7, 30), (8, 15)]: study(d, m)  # a gap from the 4th to the 6th
-    daily = P.daily_minutes(P.sessions())
-    st = P.streak(daily, today=date(2024, 5, 8))
+    daily = S.daily_minutes(S.sessions())
+    st = S.streak(daily, today=date(2024, 5, 8))
     assert (st.current, st.longest, st.days, st.last) == (2, 3, 5, date(2024, 5, 8))
-    assert P.streak(daily, today=date(2024, 5, 9)).current == 2  # today isn't over yet
-    assert P.streak(daily, today=date(2024, 5, 10)).current == 0
-    weeks = P.minutes_per_week(daily, weeks=3, today=date(2024, 5, 8))
+    assert S.streak(daily, today=date(2024, 5, 9)).current == 2  # today isn't over yet
+    assert S.streak(daily, today=date(2024, 5, 10)).current == 0
+    weeks = S.minutes_per_week(daily, weeks=3, today=date(2024, 5, 8))
     assert [(w.isoformat(), round(m)) for w, m in weeks] == [('2024-04-22', 0), ('2024-04-29', 55), ('2024-05-06', 45)]
 
-def test_section_progress_from_attempts_checks_and_diffs():
-    ch = load_chapter('demo')
-    s = get_store()
-    by_sec = {}
-    for c in ch.code_cells: by_sec.setdefault(c.section, []).append(c.id)
-    data, pixels = by_sec[('Making the Data',)], by_sec[('Looking at the Pixels',)]
-    s.add('attempts', chapter='demo', ref=data[0], verdict='error', time=1)
-    s.add('attempts', chapter='demo', ref=data[0], verdict='match', time=2)  # fixed later: latest wins
-    s.add('attempts', chapter='demo', ref=data[1], verdict='close', time=3)
-    s.add('attempts', chapter='demo', ref=pixels[0], verdict='match', time=4)
-    s.add('attempts', chapter='demo', ref=pixels[1], verdict='match', time=5)
-    s.add('attempts', chapter='demo', ref=pixels[1], verdict='mismatch', time=6)  # broke it again
-    s.add('attempts', chapter='demo', ref='deadbeef', verdict='match', time=7)  # a ref the chapter no longer has
-    s.add('checks', chapter='demo', kind='check', time=8, sections=[{'path': ['Training a Model'], 'cells': 3, 'match': 1, 'close': 1, 'mismatch': 1}])
-    s.add('checks', chapter='demo', kind='diff', time=9, sections=[{'path': ['Making the Data'], 'orig_cells': 3, 'attempted': 3, 'matched': 2}])
-    prog = {p.path: p for p in P.section_progress(ch)}
-    assert (prog[('Making the Data',)].attempted, prog[('Making the Data',)].matched) == (3, 2)
-    assert (prog[('Looking at the Pixels',)].attempted, prog[('Looking at the Pixels',)].matched) == (2, 1)
-    assert (prog[('Training a Model',)].attempted, prog[('Training a Model',)].matched) == (3, 2)
-    assert prog[('Conclusion',)].cells == 0 and not prog[('Conclusion',)].done
-    cells, att, mat = P.totals(list(prog.values()))
-    assert cells == len(ch.code_cells) and (att, mat) == (8, 5)
+def _repro(tmp_path, ch, written=2, ran=1, answers=('By class folder.', '', '<!-- answer here -->')):
+    cells = []
+    for i, c in enumerate(ch.code_cells):
+        ok = i < ran
+        cells.append({'cell_type': 'code', 'source': f'%%reproduce {c.id}\n' + (c.code if i < written else '# uses: x'),
+                      'outputs': c.outputs if ok else [], 'execution_count': i + 1 if ok else None,
+                      'metadata': {'learnkit': {'src': c.id, 'chapter': 'demo'}}})
+    cells += [{'cell_type': 'markdown', 'source': a, 'metadata': {'learnkit': {'kind': 'answer'}}} for a in answers]
+    p = tmp_path/'demo_reproduce.ipynb'
+    p.write_text(json.dumps({'nbformat': 4, 'nbformat_minor': 5, 'metadata': {'learnkit': {'chapter': 'demo'}}, 'cells': cells}))
+    return p
 
-def test_reproduction_questions_and_steps(tmp_path):
+def test_chapter_progress_reads_the_reproduction_then_the_last_recorded_run(tmp_path):
+    from learnkit.state import check_reproduction
     ch = load_chapter('demo')
-    cells = [{'cell_type': 'code', 'source': f'%%reproduce {c.id}\n' + ('x = 1' if i < 2 else '# uses: x'), 'outputs': [],
-              'execution_count': 1 if i == 0 else None, 'metadata': {'learnkit': {'src': c.id, 'chapter': 'demo'}}}
-             for i, c in enumerate(ch.code_cells)]
-    cells += [{'cell_type': 'markdown', 'source': a, 'metadata': {'learnkit': {'kind': 'answer'}}} for a in ['By class folder.', '', '<!-- answer here -->']]
-    (tmp_path/'demo_reproduce.ipynb').write_text(json.dumps({'nbformat': 4, 'nbformat_minor': 5, 'metadata': {}, 'cells': cells}))
-    [p] = P.find_reproductions('demo', [tmp_path])
-    r = P.read_reproduction(p)
-    assert (r.blanks, r.written, r.run, r.questions, r.answered) == (len(ch.code_cells), 2, 1, 3, 1)
-    steps = P.chapter_steps('demo', repro=r, progress=P.section_progress(ch))
-    assert not any(s.done for s in steps) and 'demo_reproduce.ipynb: 2 of 11 cells written' in steps[2].detail
-    for c in ch.code_cells: get_store().add('attempts', chapter='demo', ref=c.id, verdict='match')
-    steps = P.chapter_steps('demo', repro=r, progress=P.section_progress(ch))
-    assert steps[2].done and steps[2].ticked is None  # detected: every cell matches
+    p = _repro(tmp_path, ch, written=3, ran=2)
+    cs = P.chapter_progress('demo', [tmp_path])
+    assert cs.source == 'reproduction' and cs.path == str(p)
+    assert (cs.progress['written'], cs.progress['ran'], cs.progress['answered'], cs.progress['questions']) == (3, 2, 1, len(ch.questions))
+    assert P.chapter_progress('demo', [tmp_path]).progress == cs.progress  # reading again changes nothing
+    assert P.chapter_progress('demo', [tmp_path/'elsewhere']).progress is None  # nothing on disk, nothing recorded
+    check_reproduction('demo', p)  # records
+    far = P.chapter_progress('demo', [tmp_path/'elsewhere'])
+    assert far.source == 'check' and far.progress == cs.progress and far.path == str(p.resolve())
+    p.write_text('not json')  # a broken reproduction: the recorded progress, and the reason
+    broken = P.chapter_progress('demo', [tmp_path])
+    assert broken.progress == cs.progress and 'is not a notebook' in broken.error
+
+def test_steps_done_and_started(tmp_path):
+    ch = load_chapter('demo')
+    _repro(tmp_path, ch, written=2, ran=1)
+    prog = P.chapter_progress('demo', [tmp_path]).progress
+    steps = P.chapter_steps('demo', progress=prog, minutes=75)
+    assert [s.mark for s in steps] == ['◐', '·', '◐', '·'] and steps[0].detail == '1 h 15 min studied'
+    assert steps[2].detail == f"{prog['done']} of {len(ch.code_cells)} cells done, 2 written; 1 of {len(ch.questions)} questions answered"
+    full = dict(prog, done=prog['cells'])
+    steps = P.chapter_steps('demo', progress=full)
+    assert steps[2].done and steps[2].ticked is None  # detected: every cell done
     get_store().set_step('demo', 'reproduce', False)  # the learner's untick wins
-    assert not P.chapter_steps('demo', progress=P.section_progress(ch))[2].done
+    assert not P.chapter_steps('demo', progress=full)[2].done
+    get_store().add('attempts', chapter='demo', ref=ch.code_cells[0].id, verdict='match')
+    assert P.chapter_steps('04_mnist_basics')[2].mark == '·' and P.chapter_steps('demo')[2].started  # %%reproduce runs elsewhere
+
+def test_dashboard_row_of_a_chapter_with_reproduced_cells_is_not_blank(tmp_path):
+    "The issue: the dashboard showed `····` for a chapter whose cells were reproduced."
+    ch = load_chapter('demo')
+    _repro(tmp_path, ch, written=3, ran=3)
+    cp = {c.key: c for c in P.course_progress(folders=[tmp_path])}
+    assert cp['demo'].marks == '··◐·' and cp['demo'].started
+    assert cp['demo'].progress == P.chapter_progress('demo', [tmp_path]).progress
+    assert cp['04_mnist_basics'].marks == '····' and cp['04_mnist_basics'].progress is None
 
 def _fill():
     s = get_store()
-    i = P.start_session('demo', 'goal: <script>alert("x")</script> 30 min', now=T(2024, 5, 6, 9, 0))
-    P.mark_activity(i, 'demo', now=T(2024, 5, 6, 9, 20)); P.end_session(i, now=T(2024, 5, 6, 9, 25))
+    i = S.start_session('demo', 'goal: <script>alert("x")</script> 30 min', now=T(2024, 5, 6, 9, 0))
+    S.mark_activity(i, 'demo', now=T(2024, 5, 6, 9, 20)); S.end_session(i, now=T(2024, 5, 6, 9, 25))
     s.add('attempts', chapter='demo', ref='d6b7e706', verdict='match')
-    s.add('checks', chapter='demo', kind='diff', summary={'attempted': 4, 'matched': 3}, sections=[])
     s.add('benchmarks', chapter='demo', device='cpu', record={'model': '<img src=x>', 'loader_items_s': 2100.5, 'step_items_s': 850.25,
                                                         'e2e_items_s': 790.0, 'bottleneck': 'compute-bound', 'note': 'long advice'})
     s.set_step('demo', 'read', True)
 
 def test_report_html_is_self_contained_and_escaped():
     _fill()
-    page = P.report_html()
+    page = R.report_html()
     assert '<script' not in page and '<img src=x>' not in page and '&lt;img src=x&gt;' in page
     assert not re.search(r'''(?:src|href)\s*=\s*["']?(?:https?:)?//''', page)
     assert not re.search(r'<link|@import', page)
     imgs = re.findall(r'<img [^>]*src="([^"]+)"', page)
     assert len(imgs) == 2 and all(u.startswith('data:image/png;base64,') for u in imgs)  # weekly minutes, benchmark
-    assert 'Stripes or Dots?' in page and '<td class="n">850.2</td>' in page and 'compute-bound' in page and 'attempted 4, matched 3' in page
-    md = P.report_markdown()
-    assert '| learnkit demo: Stripes or Dots? (`demo`) | ✓ · · · | 25 |' in md and 'match 1' in md
+    assert 'Stripes or Dots?' in page and '<td class="n">850.2</td>' in page and 'compute-bound' in page
+    md = R.report_markdown()
+    assert '| learnkit demo: Stripes or Dots? (`demo`) | ✓·◐· | 25 min |' in md  # read ticked; %%reproduce ran a cell
 
 def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys):
     from learnkit.cli import main
@@ -124,6 +134,59 @@ def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys
     assert main(['report']) == 0 and (tmp_path/'progress.html').exists()
     assert main(['report']) == 1 and 'already exists' in capsys.readouterr().err
     assert main(['report', '--force']) == 0 and list(tmp_path.glob('progress.bak-*.html'))
-    p = P.write_report(tmp_path/'p.md', markdown=True)
+    p = R.write_report(tmp_path/'p.md', markdown=True)
     assert p.read_text().startswith('# My fastbook progress')
-    with pytest.raises(LearnkitError): P.write_report(p, markdown=True)
+    with pytest.raises(LearnkitError): R.write_report(p, markdown=True)
+
+def test_report_rows_are_the_state(tmp_path, monkeypatch, capsys):
+    from learnkit.cli import main
+    from learnkit.state import check_reproduction
+    ch = load_chapter('demo')
+    p = _repro(tmp_path, ch, written=4, ran=3)
+    monkeypatch.chdir(tmp_path)
+    for med in (0.02, 0.015, 0.018): get_store().add('timings', label='one batch', chapter='demo', median=med, best=med)
+    assert main(['report', '--json']) == 0
+    rep = json.loads(capsys.readouterr().out)
+    [row] = [c for c in rep['chapters'] if c['key'] == 'demo']
+    assert row['progress'] == check_reproduction('demo', p).progress and row['source'] == 'reproduction'
+    assert [(t['label'], t['runs'], t['latest'], t['best']) for t in rep['timings']] == [('one batch', 3, 0.018, 0.015)]
+    d = R.report_data(folders=[tmp_path])
+    text = f"{row['progress']['done']} of {row['progress']['cells']} done (4 written, 3 ran)"
+    assert text in R.report_markdown(d) and text in R.report_html(d)
+    assert '18 ms' in R.report_markdown(d) and '15 ms' in R.report_markdown(d)
+
+def _repeat(data, result, own=False, chapter='demo', finished=True):
+    from learnkit.repeat_records import RepeatRecord, record_repeat
+    record_repeat(RepeatRecord(chapter, 'c1', str(data), 'image-folders', 'f', 18, 2, 'error_rate', 0.5, result, 0.1, own=own, finished=finished))
+
+def test_the_repeat_step_is_ticked_by_a_finished_repeat_on_new_data(tmp_path):
+    step = lambda: P.chapter_steps('demo')[3]
+    assert list(P.STEPS)[3] == 'repeat' and (step().done, step().started, step().detail) == (False, False, '')
+    _repeat(tmp_path/'unfinished', None, finished=False)
+    assert not step().started
+    _repeat(tmp_path/'demo_data', 0.3, own=True)  # the chapter's own data: started, not done
+    assert (step().mark, step().detail) == ('◐', "1 repeat; last demo_data: error_rate 0.3000 (baseline 0.5000, chapter 0.1000) on the chapter's own data")
+    _repeat(tmp_path/'home'/'my_stripes', 0.25)
+    s = step()
+    assert (s.mark, s.ticked) == ('✓', None) and s.detail == '2 repeats; last my_stripes: error_rate 0.2500 (baseline 0.5000, chapter 0.1000)'
+    assert str(tmp_path) not in s.detail
+    get_store().set_step('demo', 'repeat', False)  # ticking by hand still wins
+    assert not step().done and step().started
+    cp = {c.key: c for c in P.course_progress(folders=[tmp_path])}
+    assert cp['demo'].marks == '···◐' and cp['01_intro'].marks == '····'
+
+def test_the_report_lists_repeats_by_dataset_name_in_every_form(tmp_path, monkeypatch, capsys):
+    from learnkit.cli import main
+    _repeat(tmp_path/'home'/'my_stripes', 0.25)
+    d = R.report_data(folders=[tmp_path])
+    md, page = R.report_markdown(d), R.report_html(d)
+    assert '| `demo` | my_stripes | image-folders | error_rate | 0.5000 | 0.2500 | 0.1000 |' in md
+    assert ('<tr><td><code>demo</code></td><td>my_stripes</td><td>image-folders</td><td>error_rate</td><td class="n">0.5000</td>'
+            '<td class="n">0.2500</td><td class="n">0.1000</td></tr>') in page
+    assert '| learnkit demo: Stripes or Dots? (`demo`) | ···✓ |' in md
+    monkeypatch.chdir(tmp_path)
+    assert main(['report', '--json']) == 0
+    rep = json.loads(capsys.readouterr().out)
+    [r] = rep['repeats']
+    assert (r['chapter'], r['data'], r['metric'], r['baseline'], r['result'], r['chapter_result']) == ('demo', 'my_stripes', 'error_rate', 0.5, 0.25, 0.1)
+    assert str(tmp_path) not in md + page + json.dumps(rep['repeats'])

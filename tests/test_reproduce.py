@@ -35,7 +35,7 @@ def test_match_mismatch_error_and_records(demo_shell, capsys):
     assert 'counting' in out and 'NameError' in out and 'Traceback' in out  # the learner sees their output and the traceback
     assert 'The book' in out or 'HTML object' in out  # --show displayed something
     rows = attempts()
-    assert [r['verdict'] for r in rows] == ['no-goal', 'match', 'close', 'mismatch', 'match', 'error']
+    assert [r['verdict'] for r in rows] == ['defined', 'match', 'close', 'mismatch', 'match', 'error']
     assert rows[3]['detail'] == 'expected shape (32, 32, 3), got (32, 3)'
     assert rows[5]['detail'].startswith('NameError')
     assert {r['chapter'] for r in rows} == {'demo'} and rows[1]['ref'] == R['path.ls().so']
@@ -43,6 +43,7 @@ def test_match_mismatch_error_and_records(demo_shell, capsys):
 
 def test_chapter_option_no_chapter_and_bad_ref(shell, capsys):
     R = refs()
+    shell.user_ns.pop('n', None); shell.user_ns.pop('m', None)  # the shell is shared with earlier tests
     shell.run_cell(f"%%reproduce {R['files = get_']}\nn = 112\nn")
     err = capsys.readouterr().err
     assert 'run `%lesson CHAPTER` first or pass --chapter' in err and 'n' not in shell.user_ns
@@ -62,7 +63,8 @@ def test_tol_record_and_peek(shell):
     assert attempts()[-1]['verdict'] == 'close'
     model = m.last_attempt
     assert model.next_hint().startswith('# uses:')
-    assert 'roughness' in model.solution() and attempts()[-1]['peeked'] == 1
+    from learnkit.attempts import hints_taken
+    assert 'roughness' in model.solution() and hints_taken('demo')[roughness].peeked
     n = len(attempts())
     m.record = False
     shell.run_cell(f"%%reproduce {roughness}\n1")
@@ -76,31 +78,62 @@ def test_widget_wiring(shell):
     c = load_chapter('demo').cell(refs()['t[:6, :6, 0'])
     m = ReproduceModel('demo', c, [{'output_type': 'stream', 'name': 'stdout', 'text': '<script>alert(1)</script>'}], Verdict('mismatch', 'x'))
     w = reproduce_widget(m)
-    compare, hint, solution = w.children[0].children
-    compare.click(); hint.click(); hint.click()
-    assert m.hint_level == 2 and not m.peeked
+    compare, help_ = w.children[0].children  # one compact row: Compare and Help
+    assert all(b.layout.width == 'auto' for b in (compare, help_))
+    compare.click()
     assert '<script>' not in m.compare_html() and '&lt;script&gt;' in m.compare_html()
-    solution.click()
-    assert m.peeked and attempts()[-1]['peeked'] == 1
+    labels, shown = [], []
+    while not help_.disabled:
+        labels.append(help_.description); help_.click(); shown.append(w.out_.value if hasattr(w.out_, 'value') else '')
+    n = len(m.ladder)
+    assert labels == [f'Hint {i} of {n-1}' for i in range(1, n)] + ['Show the solution']
+    assert m.peeked and help_.description == 'Solution shown'
+    from learnkit.attempts import hints_taken
+    h = hints_taken('demo')[c.id]
+    assert h.peeked and h.level == n  # every rung taken is recorded, the solution last
 
 def test_in_a_real_kernel_then_check(tmp_path):
     "A reproduction notebook run by a real kernel: verdict outputs are marked, and `check` ignores them."
     import nbformat
     from nbclient import NotebookClient
     from learnkit.chapters import load_chapter
-    from learnkit.compare import LEARNKIT_MIME, check_notebooks, is_learnkit_output
+    from learnkit.compare import LEARNKIT_MIME, is_learnkit_output
+    from learnkit.state import check_reproduction
     ch = load_chapter('demo')
-    cells = [nbformat.v4.new_code_cell("%load_ext learnkit\n%config LearnkitMagics.record = True\nfrom fastai.vision.all import *\nfrom learnkit.datasets import demo_data")]
+    cells = [nbformat.v4.new_code_cell("%load_ext learnkit\n%config LearnkitMagics.record = True\nfrom fastai.vision.all import *\n"
+                                       "from learnkit.datasets import demo_data\nPath.BASE_PATH = demo_data()")]
     for c in ch.code_cells[:7]:
-        code = c.code + ('\nPath.BASE_PATH = path' if c.code.startswith('path = demo_data') else '')
+        code = c.code
         if c.code.startswith('t[:6'): code = 't[:6, :5, 0]'
         cells.append(nbformat.v4.new_code_cell(f'%%reproduce {c.id} --chapter demo\n{code}'))
     nb = nbformat.v4.new_notebook(cells=cells)
     NotebookClient(nb, timeout=300, kernel_name='python3').execute()
     verdicts = [next(o for o in c.outputs if is_learnkit_output(o))['data'][LEARNKIT_MIME]['verdict'] for c in nb.cells[1:]]
-    assert verdicts == ['no-goal', 'match', 'match', 'match', 'mismatch', 'match', 'match']
+    assert verdicts == ['defined', 'match', 'match', 'match', 'mismatch', 'match', 'match']
     p = tmp_path/'repro.ipynb'
     nbformat.write(nb, str(p))
-    r = check_notebooks('demo', p)
-    assert [c['verdict'] for c in r['cells']] == verdicts
+    r = check_reproduction('demo', p, record=False)  # offline, from the saved notebook: the same verdicts
+    assert [c.verdict for c in r.cells[:7]] == verdicts
     assert [a['verdict'] for a in attempts()] == verdicts  # the kernel recorded into this test's store
+
+def test_blank_cell_reaches_the_magic(shell, capsys):
+    "IPython raises 'cell body is empty' before calling a cell magic; learnkit's input transformer gives a bare blank a body."
+    code = shell.transform_cell(f"%%reproduce {refs()['files = get_']}")
+    assert "run_cell_magic('reproduce'" in code and "'\\n')" in code
+    r = shell.run_cell(f"%%reproduce {refs()['files = get_']} --chapter demo")
+    out = capsys.readouterr()
+    assert r.success and 'cell body is empty' not in out.err
+    assert out.out.startswith('→ an integer\nhint: # uses: ')  # the goal, then the first hint
+    assert attempts() == []
+    shell.run_line_magic('unload_ext', 'learnkit')
+    assert not any(getattr(f, '__name__', '') == '_blank_reproduce' for f in shell.input_transformers_cleanup)
+    shell.run_line_magic('load_ext', 'learnkit')
+
+def test_compare_view_marks_what_differs(demo_shell):
+    "The side-by-side view of a real run marks the differing numbers, and only those."
+    ip, R = demo_shell, refs()
+    ip.run_cell(f"%%reproduce {R['path = demo_']}\npath = demo_data()\nPath.BASE_PATH = path")
+    ip.run_cell(f"%%reproduce {R['files = get_']}\nfiles = get_image_files(path)\nlen(files) + 1")
+    html = ip._learnkit_magics.last_attempt.compare_html()
+    yours = html.split('<b>Yours</b>')[1]
+    assert yours.count("<mark class='lk-diff'>") == 1 and "<mark class='lk-diff'>113</mark>" in yours

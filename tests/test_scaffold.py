@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from learnkit.chapters import load_chapter, parse_chapter, resolve
 from learnkit.core import LearnkitError
-from learnkit.scaffold import GOAL_BYTES, hint, scaffold, write_scaffold
+from learnkit.scaffold import GOAL_BYTES, cross_refs, hint, hint_ladder, scaffold, setup_source, write_scaffold
 
 ID = re.compile(r'^[a-zA-Z0-9-_]{1,64}$')
 
@@ -86,10 +86,16 @@ def check_structure(ch, nb):
     want = [h for c in ch.cells if c.cell_type == 'markdown' for h in _headings(c.source)]
     got = [h for c in nb['cells'] if c['metadata']['learnkit']['kind'] in ('title', 'heading') for h in _headings(c['source'])]
     assert got == want
-    # setup (and other #hide) cells kept as they are
+    # setup (and other #hide) cells kept as they are, but runnable without the fastbook package
+    from learnkit.scaffold import setup_source
     by_id = {c.id: c for c in ch.cells}
     for c in cells_of(nb, 'setup')[1:]:
-        assert c['source'] == by_id[c['metadata']['learnkit']['src']].source.strip('\n')
+        assert c['source'] == setup_source(by_id[c['metadata']['learnkit']['src']].source)
+    # by default each blank says what it should produce on its second line, never with the book's code
+    orig_lines = {l.strip() for c in ch.code_cells for l in c.code.splitlines() if len(l.strip()) > 3}
+    for bl in blanks:
+        goal = bl['source'].splitlines()[1]
+        assert goal.startswith('# → ') and goal[2:].strip() not in orig_lines
     # one question cell per question, each followed by an empty answer cell
     qs = [(c['metadata']['learnkit']['part'], c['metadata']['learnkit']['question']) for c in cells_of(nb, 'question')]
     assert qs == [(q.part, q.number) for q in ch.questions]
@@ -98,7 +104,7 @@ def check_structure(ch, nb):
             nxt = nb['cells'][i + 1]
             assert nxt['metadata']['learnkit']['kind'] == 'answer' and nxt['source'] == '' and nxt['cell_type'] == 'markdown'
             q = ch.questions[qs.index((c['metadata']['learnkit']['part'], c['metadata']['learnkit']['question']))]
-            assert q.text in ' '.join(c['source'].split())
+            assert ' '.join(cross_refs(q.text, ch).split()) in ' '.join(c['source'].split())
     for c in nb['cells']:
         lk = c['metadata']['learnkit']
         assert lk['chapter'] == ch.key and lk['kind'] in ('title', 'heading', 'prompt', 'setup', 'blank', 'question', 'answer')
@@ -119,7 +125,8 @@ def test_fixture_chapter(fixture_nb):
     blanks = check_structure(ch, nb)
     assert len(blanks) == 6  # the empty code cell and the #hide cells are no blanks
     # hint level 0: nothing of the original code is left in any cell a learner fills
-    assert all(b['source'] == f"%%reproduce {b['metadata']['learnkit']['src']}\n" for b in blanks)
+    assert all(b['source'].startswith(f"%%reproduce {b['metadata']['learnkit']['src']}\n# → ") for b in blanks)
+    assert all(b['source'] == f"%%reproduce {b['metadata']['learnkit']['src']}\n" for b in cells_of(scaffold(str(fixture_nb), goals=False), 'blank'))
     orig = original_code_lines(ch)
     assert not [l for c in nb['cells'] if c['cell_type'] == 'code' and c['metadata']['learnkit']['kind'] != 'setup'
                 for l in c['source'].splitlines() if l.strip() in orig]
@@ -141,7 +148,7 @@ def test_fixture_chapter(fixture_nb):
 
 def test_prose_modes(fixture_nb):
     prompts = {c['source'] for c in cells_of(scaffold(str(fixture_nb)), 'prompt')}
-    assert 'Goats are everywhere, as <<chapter_intro>> showed. …' in prompts
+    assert 'Goats are everywhere, as chapter 1 showed. …' in prompts  # the book's cross-reference, in words
     assert 'First we fetch the herd. …\n\n> stop: Think first: how would you count goats?' in prompts
     assert '> jargon: Herd: a group of goats.' in prompts and '*Figure: One goat*' in prompts
     assert 'Goats were domesticated early. …' in prompts
@@ -162,13 +169,13 @@ def test_hints(fixture_nb):
     assert hint(c[5], 2).splitlines()[1:] == ['class Counter:', '    def __init__(self, herd): ...', '    def count(self): ...',
                                               'def total(c, extra=0): ...', 'c = ...', 'n, m = ...']
     assert hint(c[1], 3) == 'herd = [goat(p) for p in path.ls()]\nlen(herd)'  # the code, markers dropped
-    nb3 = scaffold(str(fixture_nb), hints=3)
+    nb3 = scaffold(str(fixture_nb), hints=3, goals=False)
     assert cells_of(nb3, 'blank')[5]['source'] == f'%%reproduce {c[5].id}\n' + c[5].code
     # level 2 is Python that binds the names later cells refer to
     import ast
     from learnkit.scaffold import _bound
     assert {'Counter', 'total', 'c', 'n', 'm'} <= _bound(ast.parse(hint(c[5], 2)))[0]
-    for lvl in (1, 2): assert cells_of(scaffold(str(fixture_nb), hints=lvl), 'blank')[0]['source'] == f'%%reproduce {c[0].id}\n' + hint(c[0], lvl)
+    for lvl in (1, 2): assert cells_of(scaffold(str(fixture_nb), hints=lvl), 'blank')[0]['source'] == f'%%reproduce {c[0].id}\n# → a list of 2 items\n' + hint(c[0], lvl)
     with pytest.raises(LearnkitError, match='hint level 7'): hint(c[0], 7)
 
 def test_goals_downscaled_and_optional(fixture_nb):
@@ -259,7 +266,12 @@ def test_real_chapters(fastbook):
         blanks = check_structure(ch, nb)
         assert len(blanks) == len(ch.code_cells) and ch.questions
         orig = original_code_lines(ch)
-        assert all(b['source'] == f"%%reproduce {b['metadata']['learnkit']['src']}\n" for b in blanks)
+        assert all(b['source'].startswith(f"%%reproduce {b['metadata']['learnkit']['src']}\n# → ") for b in blanks)
+        assert all(b['source'] == f"%%reproduce {b['metadata']['learnkit']['src']}\n" for b in cells_of(scaffold(ch, goals=False), 'blank'))
+        assert '<<chapter_' not in ''.join(c['source'] for c in nb['cells'] if c['cell_type'] == 'markdown')
+        for c in ch.code_cells:  # the hint ladder never repeats itself and ends with the code
+            lad = hint_ladder(c)
+            assert len(set(lad)) == len(lad) and lad[-1] == c.code.strip('\n').rstrip()
         assert not [l for c in nb['cells'] if c['metadata']['learnkit']['kind'] in ('blank', 'prompt', 'question')
                     for l in c['source'].splitlines() if len(l.strip()) > 12 and l.strip() in orig]
         for c in nb['cells']:  # images fit the goal budget
@@ -298,3 +310,30 @@ def test_demo_scaffold_runs_in_a_kernel(tmp_path, monkeypatch):
             if c.source.startswith('%%reproduce'): assert 'goal' in c.metadata['learnkit']
     else:  # the magics' adapters are not built yet: only their cells may fail, and only for that reason
         assert all(e[1] in ('ModuleNotFoundError', 'ImportError') for e in errors), errors
+
+def test_setup_cell_runs_without_fastbook(fastbook, tmp_path):
+    "The scaffold's first cells run in a real Python where `fastbook` is not installed: one line says how to get it, fastai is there."
+    if importlib.util.find_spec('fastbook') is not None: pytest.skip('fastbook is installed here')
+    ch = load_chapter(str(fastbook/'04_mnist_basics.ipynb'))
+    nb = scaffold(ch)
+    first_blank = next(i for i, c in enumerate(nb['cells']) if c['metadata']['learnkit']['kind'] == 'blank')
+    setup = [c['source'] for c in nb['cells'][:first_blank] if c['metadata']['learnkit']['kind'] == 'setup'][1:]  # before any blank
+    assert any('fastbook' in s for s in setup)
+    code = '\n'.join('\n'.join(l for l in s.splitlines() if not l.lstrip().startswith(('!', '%', '#'))) for s in setup)
+    code += "\nprint('fastai', 'untar_data' in dir() and 'tensor' in dir())"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    assert lines == ["fastbook is not installed, so the book's plotting helpers are missing: `pip install fastbook` adds them", 'fastai True']
+
+def test_cross_references_read_as_words(fastbook):
+    assert cross_refs('As we discussed in <<chapter_mnist_basics>> and <<chapter_intro>>.') == 'As we discussed in chapter 4 and chapter 1.'
+    nb = scaffold(str(fastbook/'01_intro.ipynb'), prose='full')
+    md = ''.join(c['source'] for c in nb['cells'] if c['cell_type'] == 'markdown')
+    assert '<<' not in md and 'chapter 4' in md and 'like the code example' in md  # `<<basic_program>>` is a code cell's `#id`
+
+def test_scaffold_message_has_no_jargon(tmp_path):
+    r = write_scaffold('demo', out=tmp_path)
+    s = str(r)
+    assert 'each blank says what it should produce' in s and 'open it in Jupyter and run the first cell' in s
+    assert not re.search(r'\bhints \d|prose prompts|goals kept', s)

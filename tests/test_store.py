@@ -97,7 +97,7 @@ def test_warns_only_once(tmp_path):
 
 def test_drive_mount_is_not_used(monkeypatch):
     import learnkit.store as st
-    monkeypatch.setattr(st, '_on_network_mount', lambda p: True)
+    monkeypatch.setattr(st, 'on_network_mount', lambda p: True)
     with pytest.warns(UserWarning, match='learnkit export'):
         s = st.open_store('/content/drive/MyDrive/learnkit/learnkit.db')
     assert s.path == ':memory:'

@@ -1,5 +1,6 @@
 "%%timeit_log and learnkit.timing: statistics, the magic in a real IPython shell, the log, history and the CLI."
 import json, os, subprocess, sys, textwrap, time
+import IPython
 from pathlib import Path
 import pytest
 
@@ -115,12 +116,17 @@ def test_variables_are_kept_with_one_extra_run(shell, capsys):
     shell.user_ns.pop('counts', None)
     shell.run_cell_magic('timeit_log', '-n 5 -r 2', 'counts = collections.Counter(words)\ntop = counts.most_common(1)')
     assert shell.user_ns['top'] == [('a', 3)]
-    assert '(+1 run to keep variables: ' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert 'ran the code once more after timing (' in out and 'so that counts, top exist afterwards' in out
     shell.run_cell_magic('timeit_log', '-n 5 -r 2', 'len(words)')
     assert 'keep variables' not in capsys.readouterr().out  # nothing assigned, no extra run
 
 
 def test_ipython_syntax_is_transformed(shell):
+    if shell.transform_cell('x = !echo hi\n').startswith('x = !'):
+        # IPython 7.34 on Python 3.12+ (Colab's pairing) cannot transform `!` assignments: its own run_cell and
+        # %timeit fail on them the same way, so there is nothing for %%timeit_log to match
+        pytest.skip(f'IPython {IPython.__version__} on this Python cannot transform `x = !cmd` itself')
     r = shell.run_cell_magic('timeit_log', '-n 2 -r 2 -o -q --no-log', 'x = !echo hi\n')
     assert r.loops == 2 and shell.user_ns['x'] == ['hi']
 
@@ -134,17 +140,27 @@ def test_no_log_and_record_setting(shell):
     assert _rows() == []
 
 
+def _claim(out: str, c, words: str):
+    "A significance claim is printed exactly when both runs were reliable (a loaded machine makes them unreliable)."
+    if c.unreliable: assert 'no significance claimed' in out and '(p <' not in out, out
+    else: assert words in out and '(p <' in out, out
+
 def test_compare_faster_and_slower(shell, capsys):
     shell.user_ns['big'], shell.user_ns['small'] = list(range(100_000)), list(range(1000))
-    shell.run_line_magic('timeit_log', '-n 20 -r 7 -q -l total sum(big)')
-    shell.run_line_magic('timeit_log', '-n 20 -r 7 -l total --compare total sum(small)')
+    # 15 runs: the quartiles behind "unreliable" stay steady when a few runs are disturbed
+    shell.run_line_magic('timeit_log', '-n 20 -r 15 -q -l total sum(big)')
+    r = shell.run_line_magic('timeit_log', '-n 20 -r 15 -o -l total --compare=total sum(small)')
     out = capsys.readouterr().out
-    assert "× faster than 'total' (#1) (p <" in out
-    shell.run_line_magic('timeit_log', '-n 20 -r 7 -l slow --compare total sum(big + big)')
+    assert r.comparison.ratio > 5 and r.comparison.other_id == 1 and r.comparison.ci[0] > 1
+    _claim(out, r.comparison, "× faster than 'total' (#1) (p <")
+    r = shell.run_line_magic('timeit_log', '-n 20 -r 15 -o -l slow --compare=total sum(big + big)')
     out = capsys.readouterr().out
-    assert "× slower than 'total' (#2) (p <" in out  # against the latest 'total' run, the fast one
+    assert r.comparison.ratio < 1/5 and r.comparison.other_id == 2  # against the latest 'total' run, the fast one
+    _claim(out, r.comparison, "× slower than 'total' (#2) (p <")
     shell.run_cell_magic('timeit_log', '-n 5 -r 2 -l lonely --compare', '1 + 1')
-    assert "--compare: nothing to compare with: no earlier run labelled 'lonely'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "baseline logged as #4: the next `--compare` run labelled 'lonely' is compared with it" in out
+    assert 'nothing to compare' not in out
 
 
 def test_budget_stops_a_slow_statement_early(shell, capsys):
@@ -162,11 +178,24 @@ def test_exception_shows_traceback_and_logs_nothing(shell):
     assert _rows() == [] and gc.isenabled() and 'value' not in shell.user_ns
 
 
-def test_interrupt_logs_nothing(shell):
+def test_interrupt_stops_at_once_logs_nothing_and_says_so(shell, capsys):
     import gc
     shell.run_cell('n_calls = [0]\ndef stop():\n    n_calls[0] += 1\n    if n_calls[0] > 5: raise KeyboardInterrupt')
-    res = shell.run_cell('%timeit_log -n 2 -r 7 stop()')
-    assert isinstance(res.error_in_exec, KeyboardInterrupt) and _rows() == [] and gc.isenabled()
+    res = shell.run_cell('%timeit_log -n 2 -r 7 stop()')  # Ctrl-C in the third run
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ['learnkit: interrupted after 2 of 7 runs; nothing logged'], err
+    assert res.error_in_exec is None and _rows() == [] and gc.isenabled()
+    assert shell.user_ns['n_calls'] == [6]  # stopped at once: no further call
+    shell.run_cell('%%timeit_log -r 3\nafter = stop()\n')  # the cell form, while it calibrates
+    assert capsys.readouterr().err.strip() == 'learnkit: interrupted after 0 of 3 runs (while choosing the number of loops); nothing logged'
+    shell.run_cell('n_calls[0] = 3')  # two good calls: one run of 2 loops, then Ctrl-C in the run that keeps variables
+    shell.run_cell('%%timeit_log -n 2 -r 1\nafter = stop()\n')
+    assert capsys.readouterr().err.strip() == ('learnkit: interrupted after 1 of 1 runs (while running the code once more to keep '
+                                               'its variables); nothing logged')
+    assert _rows() == [] and 'after' not in shell.user_ns
+    assert shell.run_cell('x = 40 + 2').success and shell.user_ns['x'] == 42  # the kernel carries on
+    r = shell.run_line_magic('timeit_log', '-n 3 -r 2 -o -q 1 + 1')
+    assert r.id == 1 and len(_rows()) == 1
 
 
 def test_usage_errors_are_one_line(shell, capsys):
@@ -218,8 +247,11 @@ def test_learnkit_log_json_after_runs(shell, capsys):
     for k in ('id', 'time', 'label', 'source', 'loops', 'repeat', 'median', 'iqr', 'best', 'timings', 'device', 'versions', 'notebook', 'chapter'):
         assert k in rows[0], k
     assert rows[0]['device']['kind'] == 'cpu' and isinstance(rows[0]['versions'], dict) and rows[0]['source'] == '1 + 1'
-    assert main(['log', '--label', 'b']) == 0
+    assert main(['log', '--label', 'b', '--json']) == 0
     assert [r['label'] for r in json.loads(capsys.readouterr().out)] == ['b']
+    assert main(['log']) == 0  # without --json: a table in %timeit's units
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and ' ns per loop' in lines[0] and 'e-0' not in lines[0] and lines[1].split()[2] == 'b'
 
 
 def test_log_rows_bench_and_all(shell):

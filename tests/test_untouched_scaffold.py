@@ -1,23 +1,46 @@
-"A scaffold nobody has written in yet is 0% done, at every hint level, for diff, check and the panel alike."
+"A scaffold nobody has written in yet is 0% done, at every hint level, for check, diff, the panel and the dashboard alike."
 import pytest
 from learnkit.scaffold import write_scaffold
 from learnkit.diff import diff_notebooks
-from learnkit.compare import check_notebooks
-from learnkit.progress import read_reproduction
+from learnkit.state import check_reproduction
+from learnkit.progress import chapter_progress
+from learnkit.lesson import PanelModel
 
 @pytest.mark.parametrize('hints', [0, 1, 2, 3])
-def test_fresh_demo_scaffold_is_not_attempted(tmp_path, hints):
-    p = write_scaffold('demo', out=tmp_path/f'demo_h{hints}.ipynb', hints=hints).path
+def test_fresh_demo_scaffold_is_not_written(tmp_path, hints):
+    p = write_scaffold('demo', out=tmp_path/f'demo_reproduce_h{hints}.ipynb', hints=hints).path
     d = diff_notebooks('demo', str(p))
-    assert d['summary']['attempted'] == 0 and d['summary']['run'] == 0
-    assert d['summary']['status']['missing'] == d['summary']['cells']
-    c = check_notebooks('demo', str(p))
-    assert c['cells'] == [] and not any(c['summary'].values())
-    r = read_reproduction(p)
-    assert (r.blanks, r.run, r.answered) == (d['summary']['cells'], 0, 0)
-    if hints < 3: assert r.written == 0  # the panel agrees with diff and check: hints are not the learner's code
+    assert (d['progress']['written'], d['progress']['ran'], d['progress']['done']) == (0, 0, 0)
+    assert d['summary']['status']['missing'] == d['progress']['cells']
+    c = check_reproduction('demo', str(p))
+    assert c.progress == d['progress'] and not any(c.progress['verdicts'].values())
+    assert chapter_progress('demo', [tmp_path]).progress == d['progress']  # the panel and dashboard read this
+    pm = PanelModel('demo', cwd=tmp_path)
+    assert pm.next_step()[0].startswith('Next blank: §Making the Data, cell 1 ')
 
-def test_fresh_real_chapter_scaffold_with_hints_is_not_attempted(tmp_path, fastbook):
-    p = write_scaffold(str(fastbook/'04_mnist_basics.ipynb'), out=tmp_path/'r.ipynb', hints=1).path
-    assert diff_notebooks(str(fastbook/'04_mnist_basics.ipynb'), str(p))['summary']['attempted'] == 0
-    assert check_notebooks(str(fastbook/'04_mnist_basics.ipynb'), str(p))['cells'] == []
+def test_an_untouched_hint_2_blank_that_starts_with_an_import_is_not_written(tmp_path):
+    "The case from the issue: diff said 0 attempted and the panel 1 written; now every view says 0 until the learner writes or runs it."
+    import json
+    from learnkit.scaffold import hint
+    from learnkit.chapters import load_chapter
+    out = dict(output_type='execute_result', execution_count=1, metadata={}, data={'text/plain': '1.4142135623730951'})
+    book = dict(nbformat=4, nbformat_minor=4, metadata={}, cells=[
+        dict(cell_type='markdown', metadata={}, source='# Roots'), dict(cell_type='markdown', metadata={}, source='## Square roots'),
+        dict(cell_type='code', metadata={}, execution_count=1, source='import math\nr = math.sqrt(2)\nr', outputs=[out])])
+    (tmp_path/'roots.ipynb').write_text(json.dumps(book))
+    src = str(tmp_path/'roots.ipynb')
+    assert hint(load_chapter(src).code_cells[0], 2).split('\n')[1] == 'import math'  # the blank holds an import line
+    p = write_scaffold(src, out=tmp_path/'roots_reproduce.ipynb', hints=2).path
+    assert check_reproduction(src, p).progress['written'] == 0 == diff_notebooks(src, p)['progress']['written']
+    nb = json.loads(p.read_text())
+    blank = next(c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank')
+    blank['source'] = ''.join(blank['source']).replace('r = ...', 'r = math.sqrt(2)\nr')
+    p.write_text(json.dumps(nb))
+    assert check_reproduction(src, p).progress['written'] == 1 == diff_notebooks(src, p)['progress']['written']
+
+def test_fresh_real_chapter_scaffold_with_hints_is_not_written(tmp_path, fastbook):
+    src = str(fastbook/'04_mnist_basics.ipynb')
+    for h in (1, 2, 3):
+        p = write_scaffold(src, out=tmp_path/f'r{h}.ipynb', hints=h).path
+        assert diff_notebooks(src, str(p))['progress']['written'] == 0
+        assert check_reproduction(src, str(p)).progress['written'] == 0
