@@ -98,6 +98,11 @@ def _clock(total: int, skip_first_of_epoch: bool, device=None):
     s = _Start()
     return s, _End(s)
 
+def _spread(xs: list) -> float:
+    "Population standard deviation of the losses `xs`; nan when training blew up (statistics' exact arithmetic fails on nan and inf)."
+    if len(xs) < 2: return 0.
+    return statistics.pstdev(xs) if all(math.isfinite(x) for x in xs) else float('nan')
+
 def _summarise(ts: list, warmup: int, skip_first_of_epoch: bool) -> dict:
     "Items/s, mean step seconds, wait %, spread of the step intervals and the last losses over batches after `warmup`."
     took = wait = step = 0.; items = n = 0; gaps, losses = [], []
@@ -110,10 +115,10 @@ def _summarise(ts: list, warmup: int, skip_first_of_epoch: bool) -> dict:
     if not n: return dict(items_s=None, step_s=None, wait_pct=None, noise=None, loss=None, loss_sd=None, took=0.)
     q = statistics.quantiles(gaps, n=4, method='inclusive') if len(gaps) > 1 else [gaps[0]]*3
     med = statistics.median(gaps)
-    tail = losses[-max(1, len(losses)//3):]
+    tail = [float(l) for l in losses[-max(1, len(losses)//3):]]
     return dict(items_s=items / took, step_s=step / n, wait_pct=100 * wait / step if step else None,
                 noise=(q[2]-q[0])/med if med > 0 else 0., loss=sum(tail)/len(tail) if tail else None,
-                loss_sd=statistics.pstdev(tail) if len(tail) > 1 else 0., took=took)
+                loss_sd=_spread(tail), took=took)
 
 class _Repeat:
     "The train loader, replaced by one batch yielded `n` times (everything else is the real loader's)."

@@ -120,12 +120,17 @@ def judge(r: BenchRecord) -> BenchRecord:
     if L and S and E: r.efficiency = E / min(L, S)
     if not (L and S): return r
     gpu, kind = r.device.startswith('cuda'), r.kind if r.kind in _STARVED else ''
-    starved = L < S or (r.data_wait_pct or 0) > WAIT_LIMIT_PCT
+    if (r.loader_workers or 0) == 0:
+        # a serial loader makes each step wait S/(L+S) of the loop's time: computed from the two throughputs, which are
+        # timed to a minimum, it is steadier than the wait measured inside a loop on a busy machine
+        wait = 100 * S / (L + S)
+    else: wait = r.data_wait_pct or 0
+    starved = L < S or wait > WAIT_LIMIT_PCT
     if starved:
         r.bottleneck = 'GPU-starved by the dataloader' if gpu else 'starved by the dataloader'
         ws = {int(w): v for w, v in r.workers.items()}
         why = (f'the loader gives {L:.0f} items/s, the step could take {S:.0f}' if L < S else
-               f'steps wait {r.data_wait_pct:.0f}% of their time for data')
+               f'steps wait {wait:.0f}% of their time for data')
         if len(ws) > 1 and max(ws) > (r.loader_workers or 0):
             more = f'more workers did not help here ({", ".join(f"{w}: {v:.0f}/s" for w, v in sorted(ws.items()))}); '
         else:
