@@ -148,19 +148,30 @@ def _(p):
     p.add_argument('--json', action='store_true', help='print JSON')
 
 # %% ../nbs/12_cli.ipynb #b4b5b709
-@command('log', 'list logged %%timeit_log runs and benchmarks (a table in %%timeit units, or JSON with --json)')
+@command('log', 'list logged %%timeit_log runs, benchmarks and repeats on new data (a table, or JSON with --json)')
 def cmd_log(a) -> int:
+    if a.kind == 'repeat':  # `learnkit repeat` runs: their own record kind, their own table
+        from learnkit.repeat_records import format_repeats, repeats
+        rs = repeats()
+        if a.json: _emit_json([r.to_dict() for r in rs])
+        else: print(format_repeats(rs))
+        return 0
     from learnkit.timing import log_rows
     from learnkit.timeit_magic import format_log
     rows = log_rows(label=a.label, kind=a.kind)
     if a.json: _emit_json(rows)  # one object per run, JSON columns decoded, times in seconds
-    else: print(format_log(rows))
+    else:
+        print(format_log(rows))
+        if a.kind == 'all':
+            from learnkit.repeat_records import format_repeats, repeats
+            if rs := repeats(): print('\nrepeats on new data:\n' + format_repeats(rs))
     return 0
 
 @cmd_log.arguments
 def _(p):
     p.add_argument('--label', default=None, help='only runs with this label')
-    p.add_argument('--kind', choices=['timeit', 'bench', 'all'], default='timeit', help='what to list')
+    p.add_argument('--kind', choices=['timeit', 'bench', 'repeat', 'all'], default='timeit',
+                   help='what to list (repeat: `learnkit repeat` runs, baseline beside result; all: the tables of each)')
     p.add_argument('--json', action='store_true', help='print JSON (times in seconds) instead of the table')
 
 # %% ../nbs/12_cli.ipynb #64205577

@@ -9,7 +9,8 @@ from pathlib import Path
 from .core import LearnkitError, atomic_write, data_dir
 
 # %% auto #0
-__all__ = ['TINY_DATASETS', 'TINY_FILES', 'demo_data', 'tiny_name', 'tiny_dataset', 'image_folder', 'drawn_urls', 'tiny_file']
+__all__ = ['draw_image', 'save_image', 'write_csv', 'draw_text', 'draw_ratings', 'TINY_DATASETS', 'TINY_FILES', 'demo_data',
+           'tiny_name', 'tiny_dataset', 'image_folder', 'drawn_urls', 'tiny_file']
 
 # %% ../nbs/03_datasets.ipynb #858b3661
 def _draw(kind: str, rng: random.Random, size: int):
@@ -236,6 +237,13 @@ def _num_words(n: int) -> str:
 def _human_numbers(p, rng):
     atomic_write(p/'train.txt', ''.join(f'{_num_words(i)} \n' for i in range(1, 301)))
     atomic_write(p/'valid.txt', ''.join(f'{_num_words(i)} \n' for i in range(301, 401)))
+
+# %% ../nbs/03_datasets.ipynb #26489b98
+draw_image = _img
+save_image = _save
+write_csv = _csv
+draw_text = _text
+draw_ratings = _ratings
 
 # %% ../nbs/03_datasets.ipynb #cb4ec446
 TINY_DATASETS = {  # `URLs` attribute: (folder the real archive unpacks to, generator)

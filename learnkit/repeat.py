@@ -694,25 +694,25 @@ def format_suggestions(chapter_key: str, sugg: list) -> str:
 
 def _draw_standin(s: Suggestion, root: Path):
     "A tiny dataset in `s`'s layout, drawn by learnkit."
-    from learnkit.datasets import _img, _save, _csv, _text
+    from learnkit.datasets import draw_image, save_image, write_csv, draw_text
     rng = random.Random(f'learnkit-repeat-{s.name}')
     classes = list(s.classes) or ['a', 'b', 'c']
     if s.kind == 'image-folders':
         for split, n in (('train', 10), ('val', 4)):
             for k, c in enumerate(classes):
-                for i in range(n): _save(_img(rng, 40, 32, 'RGB', k), root/split/c/f'{c}_{i}.jpg')
+                for i in range(n): save_image(draw_image(rng, 40, 32, 'RGB', k), root/split/c/f'{c}_{i}.jpg')
     elif s.kind == 'image-names':
         for k, c in enumerate(classes):
-            for i in range(12): _save(_img(rng, 40, 32, 'RGB', k), root/'images'/f'{c}_{100 + i}.jpg')
+            for i in range(12): save_image(draw_image(rng, 40, 32, 'RGB', k), root/'images'/f'{c}_{100 + i}.jpg')
     elif s.kind == 'image-csv':
         rows = []
         for i in range(40):
             tags = sorted(set(rng.sample(classes, rng.randint(1, 2))))
-            _save(_img(rng, 40, 40, 'RGB', classes.index(tags[0])), root/'train'/f'tile_{i}.jpg')
+            save_image(draw_image(rng, 40, 40, 'RGB', classes.index(tags[0])), root/'train'/f'tile_{i}.jpg')
             rows.append((f'tile_{i}', ' '.join(tags)))
-        _csv(root/'labels.csv', ('image_name', 'tags'), [(f'{n}.jpg', t) for n, t in rows])
+        write_csv(root/'labels.csv', ('image_name', 'tags'), [(f'{n}.jpg', t) for n, t in rows])
     elif s.kind == 'text-csv':
-        _csv(root/'train.csv', ('label', 'text'), [(classes[i % len(classes)], _text(rng, pos=i % 2 == 0)) for i in range(60)])
+        write_csv(root/'train.csv', ('label', 'text'), [(classes[i % len(classes)], draw_text(rng, pos=i % 2 == 0)) for i in range(60)])
     else: raise LearnkitError(f'learnkit has no stand-in for {s.name}')
 
 def standin(name: str) -> Path:
@@ -728,8 +728,8 @@ def standin(name: str) -> Path:
     done = root.parent/f'.{root.name}.complete'
     if not done.exists():
         if s.name == 'ML_100k':
-            from learnkit.datasets import _ratings, _csv
-            _csv(root/'ratings.csv', ('user', 'movie', 'rating', 'timestamp'), _ratings(random.Random('learnkit-repeat-ml')))
+            from learnkit.datasets import draw_ratings, write_csv
+            write_csv(root/'ratings.csv', ('user', 'movie', 'rating', 'timestamp'), draw_ratings(random.Random('learnkit-repeat-ml')))
         else: _draw_standin(s, root)
         done.write_text('ok')
     return root

@@ -83,3 +83,19 @@ def test_tolerance_flags(tmp_path):
     assert rc == 0
     rc, _, err = _main('check', 'demo', p, '--band', '-1')
     assert rc == 1 and 'band=-1.0' in err and '--band' in err and err.count('\n') == 1
+
+def test_log_lists_repeats_by_dataset_name(tmp_path):
+    import json
+    from learnkit.repeat_records import RepeatRecord, record_repeat
+    rc, out, _ = _main('log', '--kind', 'repeat')
+    assert rc == 0 and out.strip() == 'no repeats yet: learnkit repeat CHAPTER --data PATH'
+    record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'my_stripes'), 'image-folders', 'f', 18, 2, 'error_rate', 0.5, 0.25, 0.1, tiny=True))
+    rc, out, _ = _main('log', '--kind', 'repeat')
+    [head, row] = out.strip().splitlines()
+    assert rc == 0 and head.split()[1:4] == ['chapter', 'data', 'kind']
+    assert row.split()[2:9] == ['demo', 'my_stripes', 'image-folders', 'error_rate', '0.5000', '0.2500', '0.1000'] and row.endswith('(tiny)')
+    rc, out, _ = _main('log', '--kind', 'repeat', '--json')
+    [d] = json.loads(out)
+    assert (d['chapter'], d['data'], d['result']) == ('demo', str(tmp_path/'my_stripes'), 0.25)  # the learner's own log keeps the path
+    rc, out, _ = _main('log', '--kind', 'all')
+    assert rc == 0 and 'repeats on new data:' in out and 'my_stripes' in out

@@ -29,7 +29,8 @@ def skipped(src: str) -> bool:
 
 def run(path: Path, timeout: int = 600) -> int:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name='python3', record_timing=False,
+                            resources={'metadata': {'path': str(path.parent)}})
     ran = 0
     with client.setup_kernel():
         for i, cell in enumerate(nb.cells):
@@ -37,12 +38,19 @@ def run(path: Path, timeout: int = 600) -> int:
             if skipped(cell.source): cell.outputs, cell.execution_count = [], None; continue
             client.execute_cell(cell, i)
             ran += 1
+    for cell in nb.cells:  # as `nbdev_clean` leaves them: outputs kept, no execution counts to churn the diff
+        if cell.cell_type == 'code':
+            cell.execution_count = None
+            for o in cell.outputs:
+                if 'execution_count' in o: o['execution_count'] = None
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.ipynb.tmp')
     with os.fdopen(fd, 'w', encoding='utf-8') as f: nbformat.write(nb, f)
     os.replace(tmp, path)
     return ran
 
 if __name__ == '__main__':
+    # the examples write to a store: never the learner's own
+    os.environ.setdefault('LEARNKIT_DATA_DIR', tempfile.mkdtemp(prefix='learnkit-nbs-'))
     paths = [Path(p) for p in sys.argv[1:]] or sorted((ROOT/'nbs').glob('*.ipynb'))
     failed = []
     for p in paths:
