@@ -38,10 +38,11 @@ def workers_of(dl) -> int:
 def progress_iter(xs, on: bool = True, stream=None, describe=str):
     "`xs`, with fastprogress' bar in a notebook or a terminal, and one plain line per item (`describe(x)`) when output goes to a file or pipe."
     if not on: return xs
-    stream = stream or sys.stderr
-    if 'ipykernel' in sys.modules or (hasattr(stream, 'isatty') and stream.isatty()):
+    # a notebook draws the bar; so does a terminal; a file, a pipe or a stream handed in gets plain lines
+    if (stream is None and 'ipykernel' in sys.modules) or (hasattr(stream or sys.stderr, 'isatty') and (stream or sys.stderr).isatty()):
         from fastprogress.fastprogress import progress_bar
         return progress_bar(xs)
+    stream = stream or sys.stderr
     def lines():
         xs_ = list(xs)
         for k, x in enumerate(xs_):

@@ -48,7 +48,7 @@ def cmd_lesson(a) -> int:
     if standing.progress: print(f'your reproduction ({standing.path}): {format_progress(standing.progress)}')
     for s in ch.sections:
         n = sum(c.visible for c in ch.cells if c.section == s.path)
-        print(f"{'  '*(len(s.path)-1)}- {s.title}{'  [sidebar]' if s.sidebar else ''}{f'  ({n} cells)' if n else ''}")
+        print(f"{'  '*(len(s.path)-1)}- {s.title}{'  [sidebar]' if s.sidebar else ''}{f'  ({n} cell' + 's' * (n != 1) + ')' if n else ''}")
     return 0
 
 @cmd_lesson.arguments

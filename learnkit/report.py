@@ -79,6 +79,7 @@ def weekly_chart_png(weeks: list, title: str = 'Minutes studied per week') -> by
     ax = fig.subplots()
     ax.bar([w.strftime('%b %d') for w, _ in weeks], [m for _, m in weeks], color='#4c72b0')
     ax.set_title(title, fontsize=10); ax.set_ylabel('minutes', fontsize=8)
+    ax.set_ylim(bottom=0, top=None if any(m for _, m in weeks) else 1)  # minutes are never negative, even with none yet
     ax.tick_params(axis='x', labelrotation=45, labelsize=7); ax.tick_params(axis='y', labelsize=7)
     for s in ('top', 'right'): ax.spines[s].set_visible(False)
     fig.tight_layout()

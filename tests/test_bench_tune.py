@@ -41,7 +41,8 @@ def test_workers_come_out_best_for_a_dataset_that_sleeps(data_dir):
 
 def test_workers_are_not_suggested_for_a_heavy_model(data_dir):
     from torch import nn
-    heavy = nn.Sequential(nn.Linear(8, 768), *[m for _ in range(3) for m in (nn.ReLU(), nn.Linear(768, 768))], nn.ReLU(), nn.Linear(768, 2))
+    # wide enough that the serial loader's share of each step (S/(L+S)) stays far below the 5% wait limit on any machine
+    heavy = nn.Sequential(nn.Linear(8, 1536), *[m for _ in range(3) for m in (nn.ReLU(), nn.Linear(1536, 1536))], nn.ReLU(), nn.Linear(1536, 2))
     learn = _learner(heavy, n=128)
     w = [p.detach().clone() for p in learn.model.parameters()]
     r = bench_learner(learn, batches=3, progress=False, tune=True, min_time=0.2)
