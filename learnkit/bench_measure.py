@@ -10,7 +10,7 @@ from .bench_record import BenchRecord, TuneRecord, gpu_peak, judge, log_record
 
 # %% auto #0
 __all__ = ['MIN_TIME', 'workers_of', 'progress_iter', 'time_dataloader', 'fit_timed', 'count_flops', 'time_step', 'pipeline_kind',
-           'bench_learner', 'worker_counts', 'tune_options', 'tune_learner']
+           'bench_learner', 'worker_counts', 'vision_options', 'tune_options', 'tune_learner']
 
 # %% ../nbs/08b_bench_measure.ipynb #b548b902
 def _sync(device):
@@ -285,6 +285,36 @@ def _is_conv(model) -> bool:
 def _oom(e: BaseException) -> bool:
     return 'out of memory' in str(e).lower() or type(e).__name__ == 'OutOfMemoryError'
 
+def _batch_size_of(dl):
+    "The image size the batch transforms produce (`aug_transforms(size=...)`), if they set one."
+    return next((t.size for t in getattr(dl.after_batch, 'fs', []) if getattr(t, 'size', None)), None)
+
+def vision_options(dl) -> list:
+    "(option, change, make) for a vision loader: a smaller presize, and per-item random crops and flips moved to the batch."
+    from fastai.vision.augment import Flip, FlipItem, RandomResizedCrop, RandomResizedCropGPU, Resize
+    item, out = list(getattr(getattr(dl, 'after_item', None), 'fs', [])), []
+    side = lambda s: max(s) if isinstance(s, (tuple, list)) else s
+    final = side(_batch_size_of(dl) or 0)
+    for t in item:
+        if type(t) is Resize and final and side(t.size) > final:  # presizing: the item size can come down towards the final size
+            s = max(final, round(side(t.size) * 0.75))
+            if s < side(t.size):
+                out.append((f'presize {side(t.size)}->{s}', f'item_tfms=Resize({s}) (a smaller presize; the batch transforms still give {final})',
+                            lambda l, t=t, s=s: (l.dls.train.new(after_item=[Resize(s, method=t.method, pad_mode=t.pad_mode) if f is t else f
+                                                                             for f in l.dls.train.after_item.fs]), None)))
+    crops = [t for t in item if isinstance(t, RandomResizedCrop)]
+    if crops:  # random work per item on the CPU: the same augmentation on whole batches, on the GPU where there is one
+        c, flips = crops[0], [t for t in item if isinstance(t, FlipItem)]
+        has_flip = any(isinstance(t, Flip) for t in dl.after_batch.fs)
+        def to_batch(l, c=c, flips=flips, has_flip=has_flip):
+            d = l.dls.train
+            return (d.new(after_item=[Resize(c.size) if f is c else f for f in d.after_item.fs if f not in flips],
+                          after_batch=[RandomResizedCropGPU(c.size, min_scale=c.min_scale, ratio=c.ratio)] + list(d.after_batch.fs)
+                                      + ([Flip(p=flips[0].p)] if flips and not has_flip else [])), None)
+        out.append(('augment on the batch', f'item_tfms=Resize({side(c.size)}), batch_tfms=[RandomResizedCropGPU({side(c.size)}, '
+                    f'min_scale={c.min_scale}), ...] (random crops{" and flips" if flips else ""} on the batch)', to_batch))
+    return out
+
 def tune_options(learn, kind: str, device: str) -> list:
     "(option, change, make) for each change worth measuring on `learn`; `make(learn)` returns (train loader, undo)."
     dl, out = learn.dls.train, []
@@ -299,6 +329,7 @@ def tune_options(learn, kind: str, device: str) -> list:
                            lambda l, bs=bs: (l.dls.train.new(bs=2*bs), None)))
         if device == 'cuda':
             out.append(('pin_memory=True', 'pass pin_memory=True where the DataLoaders are made', lambda l: (l.dls.train.new(pin_memory=True), None)))
+        if kind == 'vision': out += vision_options(dl)
     if device == 'cuda':
         import torch
         if torch.cuda.is_bf16_supported() and hasattr(learn, 'to_bf16'):

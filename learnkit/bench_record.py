@@ -118,6 +118,10 @@ def judge(r: BenchRecord) -> BenchRecord:
     "Fill in `r`'s efficiency, bottleneck and suggestion from its timings (and its `tune` measurements, if any)."
     L, S, E = r.loader_items_s, r.step_items_s, r.e2e_items_s
     if L and S and E: r.efficiency = E / min(L, S)
+    if r.efficiency and r.efficiency > 1 + (r.step_noise or 0):
+        # end to end can't beat its slower part: above 1 past the step's own spread, the figures are unsteady
+        r.add_note(f'efficiency {r.efficiency:.2f} is above 1 by more than the step figure\'s noise (±{r.step_noise or 0:.0%}): '
+                   'the machine was busy while timing; close other programs or re-run with more --batches')
     if not (L and S): return r
     gpu, kind = r.device.startswith('cuda'), r.kind if r.kind in _STARVED else ''
     if (r.loader_workers or 0) == 0:

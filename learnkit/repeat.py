@@ -16,9 +16,9 @@ from .repeat_records import (REPEAT_EVENT, RepeatRecord, validate_repeat, record
 # %% auto #0
 __all__ = ['PIPELINE_KINDS', 'FITS', 'TRAIN_CALLS', 'CLASS_METRICS', 'SUBSET_ITEMS', 'KEEP_IMPORTS', 'LOWER_IS_BETTER',
            'SUGGESTIONS', 'slice_kind', 'kind_words', 'data_fit', 'Parts', 'metric_of', 'take_apart', 'own_result',
-           'data_code', 'adapt_learner', 'adapt_training', 'RepeatPlan', 'plan_repeat', 'is_own_data', 'default_subset',
-           'build_notebook', 'Baseline', 'baseline', 'Comparison', 'compare_repeat', 'Suggestion', 'suggestions',
-           'format_suggestions', 'standin', 'RepeatResult', 'write_repeat', 'panel_text']
+           'data_code', 'adapt_learner', 'adapt_training', 'RepeatPlan', 'chapter_pipelines', 'plan_repeat',
+           'is_own_data', 'default_subset', 'build_notebook', 'Baseline', 'baseline', 'Comparison', 'compare_repeat',
+           'Suggestion', 'suggestions', 'format_suggestions', 'standin', 'RepeatResult', 'write_repeat', 'panel_text']
 
 # %% ../nbs/17_repeat.ipynb #f5cac2ce
 inspect = inspect_data
@@ -329,14 +329,18 @@ def _chapters_with(kind: str|None = None) -> list[int]:
 
 def _nums(ns) -> str: return ', '.join(map(str, ns)) if ns else 'none found on this machine'
 
-def plan_repeat(chapter, info: DatasetInfo, cells=None) -> RepeatPlan:
-    "Which pipelines of `chapter` fit `info` (first fitting one, or those whose cell is in `cells`), and which are skipped."
+def chapter_pipelines(chapter) -> tuple:
+    "`chapter` (a name or a `Chapter`) and its training pipelines; a chapter without one is a one-line error naming those with one."
     from learnkit.chapters import load_chapter
     ch = chapter if hasattr(chapter, 'cells') else load_chapter(chapter)
-    try: ps = find_pipelines(ch)
+    try: return ch, find_pipelines(ch)
     except LearnkitError:
         raise LearnkitError(f'chapter {ch.info.num if ch.info.num is not None else ch.key} has no training pipeline to repeat; '
                             f'chapters with one: {_nums(_chapters_with())}') from None
+
+def plan_repeat(chapter, info: DatasetInfo, cells=None) -> RepeatPlan:
+    "Which pipelines of `chapter` fit `info` (first fitting one, or those whose cell is in `cells`), and which are skipped."
+    ch, ps = chapter_pipelines(chapter)
     want = data_fit(info)
     fit, skipped = [], []
     for p in ps:
@@ -673,12 +677,7 @@ SUGGESTIONS['text-lm'] = SUGGESTIONS['text-classify']
 
 def suggestions(chapter) -> list[Suggestion]:
     "Datasets similar to `chapter`'s (of its pipelines' kinds), leaving out the chapter's own."
-    from learnkit.chapters import load_chapter
-    ch = chapter if hasattr(chapter, 'cells') else load_chapter(chapter)
-    try: ps = find_pipelines(ch)
-    except LearnkitError:
-        raise LearnkitError(f'chapter {ch.info.num if ch.info.num is not None else ch.key} has no training pipeline to repeat; '
-                            f'chapters with one: {_nums(_chapters_with())}') from None
+    ch, ps = chapter_pipelines(chapter)
     own = {d for p in ps for d in p.datasets}
     out = []
     for k in dict.fromkeys(slice_kind(p) for p in ps):

@@ -155,3 +155,10 @@ def test_core_imports_stay_light():
             'print(",".join(bad))')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == '', out
+
+def test_efficiency_above_one_is_flagged_only_beyond_the_step_noise():
+    from learnkit.bench_record import BenchRecord, judge
+    steady = judge(BenchRecord(device='cpu', loader_items_s=1000., step_items_s=100., e2e_items_s=105., step_noise=0.1))
+    assert round(steady.efficiency, 2) == 1.05 and 'above 1' not in (steady.note or '')
+    busy = judge(BenchRecord(device='cpu', loader_items_s=1000., step_items_s=100., e2e_items_s=130., step_noise=0.1))
+    assert 'efficiency 1.30 is above 1 by more than' in busy.note and '±10%' in busy.note

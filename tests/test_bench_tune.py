@@ -2,23 +2,10 @@
 import json, os, time
 import pytest
 from learnkit.bench import bench_learner, format_bench, worker_counts
+from test_bench import _learner  # one tiny real Learner for every bench test
 
 pytestmark = pytest.mark.filterwarnings('ignore')
 
-def _learner(model, n=256, bs=16, item_tfm=None, size=8):
-    "A real fastai Learner on random tensors; `item_tfm` runs per item in the loader."
-    import torch
-    from fastai.data.core import Datasets, DataLoaders, TfmdDL
-    from fastai.learner import Learner
-    from fastai.torch_core import set_seed
-    set_seed(0)
-    xs, ys = torch.randn(n, size), torch.randint(0, 2, (n,))
-    items = list(range(n))
-    def get_x(i): return (item_tfm or (lambda v: v))(xs[i])
-    def get_y(i): return ys[i]
-    dsets = Datasets(items, [[get_x], [get_y]], splits=[items[:n*3//4], items[n*3//4:]])
-    dls = DataLoaders(TfmdDL(dsets.train, bs=bs, shuffle=True, drop_last=True, num_workers=0), TfmdDL(dsets.valid, bs=bs, num_workers=0))
-    return Learner(dls, model, loss_func=torch.nn.CrossEntropyLoss())
 
 def _sleepy(v):
     time.sleep(0.01)  # 10 ms of I/O per item: what a worker process hides
@@ -27,7 +14,7 @@ def _sleepy(v):
 def test_workers_come_out_best_for_a_dataset_that_sleeps(data_dir):
     from torch import nn
     if (os.cpu_count() or 1) < 2: pytest.skip('needs two cores')
-    learn = _learner(nn.Linear(8, 2), item_tfm=_sleepy)
+    learn = _learner(nn.Linear(8, 2), n=256, item_tfm=_sleepy)
     r = bench_learner(learn, batches=4, progress=False, tune=True, min_time=0.2)
     by = {t['option']: t for t in r.tune}
     assert 'num_workers=2' in by and all(t['change'] for t in r.tune), r.tune
@@ -64,3 +51,24 @@ def test_bench_tune_from_the_command_line(data_dir, capsys):
     assert tune and {'option', 'change', 'speedup', 'noise', 'loss_ok'} <= set(tune[0])
     assert any(t['option'].startswith('num_workers=') for t in tune) and any(t['option'].startswith('bs=') for t in tune)
     assert out[0]['suggestion'].startswith(('measured on this machine', 'none of the measured changes'))
+
+def test_vision_pipelines_measure_presize_and_batch_augmentation(data_dir):
+    "A vision loader gets the two vision options, each measured end to end and named by the line that makes it."
+    from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, get_image_files, parent_label, RandomSplitter, Resize,
+                                   RandomResizedCrop, FlipItem, aug_transforms, Learner, error_rate)
+    from torch import nn
+    from learnkit.datasets import demo_data
+    p = demo_data(data_dir/'stripes')
+    def learner(item_tfms):
+        dls = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_image_files, get_y=parent_label, splitter=RandomSplitter(seed=0),
+                        item_tfms=item_tfms, batch_tfms=aug_transforms(size=24)).dataloaders(p, bs=8, num_workers=0)
+        return Learner(dls, nn.Sequential(nn.Conv2d(3, 8, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 2)), metrics=error_rate)
+    r = bench_learner(learner([RandomResizedCrop(28, min_scale=0.5), FlipItem()]), batches=3, progress=False, tune=True, min_time=0.1)
+    by = {t['option']: t for t in r.tune}
+    aug = by['augment on the batch']
+    assert aug['speedup'] is not None and aug['change'].startswith('item_tfms=Resize(28), batch_tfms=[RandomResizedCropGPU(28'), r.tune
+    r = bench_learner(learner(Resize(40)), batches=3, progress=False, tune=True, min_time=0.1)
+    by = {t['option']: t for t in r.tune}
+    assert 'augment on the batch' not in by  # nothing random per item to move
+    pre = by['presize 40->30']
+    assert pre['speedup'] is not None and pre['change'].startswith('item_tfms=Resize(30)') and pre['loss_ok'] is not None, r.tune
