@@ -633,7 +633,7 @@ def _timing_note(book: list, yours: list) -> str:
     "An order-of-magnitude note comparing the learner's time with the book's: a note, never a verdict."
     if not book or not yours or not book[0] or not yours[0]: return ''
     r = yours[0]/book[0]
-    if 1/3 <= r <= 3: return f'about as fast as the book ({_duration(yours[0])})'
+    if 1/3 <= r <= 3: return f'yours {_duration(yours[0])}, the book {_duration(book[0])}: the same order of magnitude'
     return f'{_duration(yours[0])}, ' + (f'{r:.0f}x slower than the book' if r > 1 else f'{1/r:.0f}x faster than the book')
 
 # %% ../nbs/05_compare.ipynb #6686f345
@@ -879,8 +879,8 @@ def compare_random(goal: list, outputs: list, band: float = 0.25, direct: bool =
         if why == '!': return None
         if why: return Verdict('mismatch', f'random values, but {why}')
         j = k + 1
-    what = ('shape and scale agree' if direct else 'computed from random ones; shape and kind agree') if any(k in ('text', 'stdout') for k, _ in gi) else 'same kind of output'
-    return Verdict('random', f'random values: {what}')
+    what = ('shape and scale agree' if direct else 'shape and kind agree (computed from random values)') if any(k in ('text', 'stdout') for k, _ in gi) else 'the same kind of output'
+    return Verdict('random', what)  # the kind says "random": the detail says what still had to agree
 
 # %% ../nbs/05_compare.ipynb #210bd3d6
 def describe_value(obj) -> dict:

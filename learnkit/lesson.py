@@ -235,7 +235,8 @@ class PanelModel:
         p = self.reproduction_path()
         if p is not None:
             href = html.escape(self.link(p))
-            out += f' <a href="{href}" target="_blank">Open {html.escape(p.name)}</a>'
+            # widgets.HTML draws links as plain text in JupyterLab's theme: colour and underline say "click me"
+            out += f' <a href="{href}" target="_blank" style="color:#0969da;text-decoration:underline">Open {html.escape(p.name)}</a>'
         return out
 
     def questionnaire_text(self, standing=None) -> str:

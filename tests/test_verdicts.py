@@ -87,13 +87,13 @@ def test_kinds_and_wording(book, learner_runs):
         assert cells[name].outputs and judge(book, name, run[name]).verdict == 'timed', name
     assert judge(book, 'time_value', run['time_value']).line.startswith('⏱ timed: ran, and its result agrees')
     v = judge(book, 'stats', run['stats'])
-    assert v.line == '⚄ random: random values: shape and scale agree'
+    assert v.line == '⚄ random: shape and scale agree'
     assert judge(book, 'upstream', run['upstream']).verdict == 'random'  # random through m1 and m2, drawn two cells up
     assert judge(book, 'seeded', run['seeded']).verdict == 'match'  # a seed in the cell makes it repeatable
     assert judge(book, 'eye', run['eye']).verdict == 'match'
     assert judge(book, 'err', run['err']).verdict == 'expected-error'
     assert judge(book, 'shuffle', run['shuffle']).verdict == 'random'  # the same items in another order
-    assert judge(book, 'loss', run['loss']).line == '⚄ random: random values: computed from random ones; shape and kind agree'
+    assert judge(book, 'loss', run['loss']).line == '⚄ random: shape and kind agree (computed from random values)'
 
 def test_mutations_are_caught(book):
     from learnkit.rules import is_done
