@@ -71,7 +71,7 @@ def _(p):
     p.add_argument('-o', '--output', default=None, help='output notebook (default: <chapter>_reproduce.ipynb here)')
     p.add_argument('--hints', type=int, choices=[0, 1, 2, 3], default=0, help='0 blank, 1 names used, 2 left-hand sides, 3 the code')
     p.add_argument('--prose', choices=['none', 'prompts', 'full'], default='prompts', help='markdown between code cells')
-    p.add_argument('--no-goals', action='store_true', help="leave the original outputs out of the cells' metadata")
+    p.add_argument('--no-goals', action='store_true', help="a harder run: no goal line under each blank (and the book's outputs left out of the cells' metadata)")
     p.add_argument('--force', action='store_true', help='replace an existing output file (a backup is kept)')
 
 # %% ../nbs/12_cli.ipynb #a7c3e607
