@@ -4,7 +4,7 @@
 
 # %% ../nbs/08e_bench_runner.ipynb #205e6fc7
 from __future__ import annotations
-import json, os, subprocess, sys, tempfile, time
+import json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 from .core import data_dir
 from .bench_record import BenchRecord, judge
@@ -133,4 +133,5 @@ def run_pipeline(chapter_key: str, p: Pipeline, device: str = 'cpu', mode: str =
     if timeout and proc.returncode and proc.returncode < 0 and not interrupted and not r.e2e_items_s:
         r.add_note(f'stopped after the {timeout:g} s time limit'); r.interrupted = True
     if not r.datasets: r.datasets = p.datasets
+    shutil.rmtree(tmp, ignore_errors=True)  # the run's own data, fastai folder and log: what was worth keeping is in `r`
     return judge(r) if r.error is None else r

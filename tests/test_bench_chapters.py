@@ -79,7 +79,11 @@ TABULAR = (
 )
 
 def test_tabular_chapter_gets_a_bulldozers_table(tmp_path, data_dir):
+    import glob, tempfile
+    before = set(glob.glob(f'{tempfile.gettempdir()}/learnkit-bench-*'))
     res = bench_chapter(_chapter(tmp_path, 'tabular', *TABULAR), tiny=True, batches=2, progress=False, min_time=0.1)
+    # each run's own folder (its stand-in data, fastai's folder, the log) goes once its record is read
+    assert set(glob.glob(f'{tempfile.gettempdir()}/learnkit-bench-*')) <= before
     r = res[0]
     assert r.error is None, format_bench(res)
     assert r.e2e_items_s > 0 and r.kind == 'tabular' and 'TrainAndValid.csv (tiny)' in r.datasets
