@@ -1,7 +1,7 @@
 """`learnkit repeat`: a chapter's pipeline carried over to new data, as a notebook that runs top to bottom in a real
 kernel (tiny mode, CPU), baseline first and comparison last; suggestions that work offline; the store's records; and
 bad input as one line on stderr with exit 1 and nothing written."""
-import contextlib, csv, io, json, random, sys
+import contextlib, io, json, random, sys
 from pathlib import Path
 import pytest
 from learnkit.core import LearnkitError
