@@ -11,7 +11,8 @@ Run: /root/venvs/dev/bin/python benchmarks/bench_reproduce.py [--keep DIR]
 With --book [CHAPTER ...] it measures instead the verdicts on the book's own code: each chapter of ../shared/fastbook
 (and the demo) runs offline in a kernel on learnkit's tiny stand-in data (run A: the "book" outputs of this machine),
 then again in a fresh kernel with every visible cell under `%%reproduce` (run B: a learner typing the book's code as it
-is), then with one number changed per cell (run M). Reported: the share of cells that ran offline in run A that run B
+is), then with numbers changed (run M: up to three different ones, one at a time, per deterministic cell; one per cell
+whose book value is random). Reported: the share of cells that ran offline in run A that run B
 gets a done verdict for (target >= 95%), and the share of output-changing mutations not judged done (target >= 95%).
 """
 import argparse, json, re, sys, tempfile, time
@@ -257,10 +258,18 @@ def run_chapter(key: str, d: Path, timeout: int):
     srcs = [PATCH]
     for k, c in enumerate(code):
         if c.kind in ('setup', 'hidden'): srcs.append(_setup(c)); continue
-        m = _book_mutate(c.code) if c.visible and c.id in offline else None
-        if m: srcs += [SEED.format(k=k), m, SEED.format(k=k)]
+        for m in _mutations(c, ch, offline): srcs += [SEED.format(k=k), m, SEED.format(k=k), c.code]
         srcs.append(c.code)
     run(srcs, 'M')
+
+MUTATIONS = 3  # per deterministic cell (each a different number); one per cell whose book value is random (training is slow)
+
+def _mutations(c, ch, offline) -> list[str]:
+    "The mutated versions of cell `c` that run M executes, each followed by the original with the same seed."
+    from learnkit.compare import is_random
+    if not (c.visible and c.kind not in ('setup', 'hidden') and c.id in offline): return []
+    ms = [_book_mutate(c.code, k) for k in range(1 if is_random(c, ch) else MUTATIONS)]
+    return [m for m in ms if m]
 
 def _book(ch, d: Path):
     "The chapter as run A left it (outputs of this machine), and the ids of its visible cells that ran offline."
@@ -294,20 +303,25 @@ def score_chapter(key: str, d: Path) -> dict:
             if isinstance(x, dict) and 'verdict' in x: live[c.id] = x['verdict']
     outs_m, j, muts, mut_out, orig_out = [o or [] for o in _outputs(d/f'{ch.key}_M.ipynb')[1:]], 0, {}, {}, {}
     for c in code:
-        m = _book_mutate(c.code) if c.visible and c.kind not in ('setup', 'hidden') and c.id in offline_ids else None
-        if m: muts[c.id], mut_out[c.id], orig_out[c.id] = m, outs_m[j+1], outs_m[j+3]; j += 4
-        else: j += 1
-    changed = [c for c in offline if c.id in muts and not err(mut_out[c.id]) and _comparable(mut_out[c.id]) != _comparable(orig_out[c.id])]
-    caught = {c.id: judge_cell(c, mut_out[c.id], chapter=book) for c in changed}
+        for i, m in enumerate(_mutations(c, ch, offline_ids)):
+            muts[c.id, i], mut_out[c.id, i], orig_out[c.id, i] = m, outs_m[j+1], outs_m[j+3]; j += 4
+        j += 1
+    by_id = {c.id: c for c in offline}
+    changed = [key for key in muts if key[0] in by_id and not err(mut_out[key]) and _comparable(mut_out[key]) != _comparable(orig_out[key])]
+    caught = {key: judge_cell(by_id[key[0]], mut_out[key], chapter=book) for key in changed}
     return dict(key=ch.key, cells=len(book.code_cells), offline=len(offline),
                 done=sum(is_done(v.verdict) for v in verdicts.values()),
                 kinds={k: sum(v.verdict == k for v in verdicts.values()) for k in sorted({v.verdict for v in verdicts.values()})},
                 not_done=[(c.id, c.code.splitlines()[0][:60], verdicts[c.id].line[:140]) for c in offline if not is_done(verdicts[c.id].verdict)],
                 live_agree=sum(live.get(r) == v.verdict for r, v in verdicts.items()), live=len(live),
                 mutations=len(changed), caught=sum(not is_done(v.verdict) for v in caught.values()),
-                random_mutations=sum(is_random(c, book) for c in changed),
-                random_caught=sum(not is_done(caught[c.id].verdict) for c in changed if is_random(c, book)),
-                missed=[(c.id, muts[c.id].splitlines()[-1][:60], caught[c.id].line[:120]) for c in changed if is_done(caught[c.id].verdict)])
+                random_mutations=sum(is_random(by_id[r], book) for r, _ in changed),
+                random_caught=sum(not is_done(caught[key].verdict) for key in changed if is_random(by_id[key[0]], book)),
+                missed=[(key[0], _changed_line(by_id[key[0]].code, muts[key])[:60], caught[key].line[:120]) for key in changed if is_done(caught[key].verdict)])
+
+def _changed_line(code: str, mutated: str) -> str:
+    "The line of `mutated` that differs from `code`."
+    return next((b for a, b in zip(code.split('\n'), mutated.split('\n')) if a != b), mutated.splitlines()[-1])
 
 def book_main(a) -> int:
     import os

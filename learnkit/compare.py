@@ -102,14 +102,19 @@ def _num(tok: str) -> _Num:
     t = tok.lstrip('+')
     v = float(t)
     mant, _, exp = t.lower().partition('e')
-    if '.' not in mant: return _Num(v, 0., not exp)
+    if '.' not in mant: return _Num(v, 0., not exp and math.isfinite(v))  # nan and inf are no integers
     dec = len(mant.split('.')[1])
     return _Num(v, 10.**(-dec) * 10.**int(exp or 0), False)
 
+_QUOTED = re.compile(r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\"""")
+
 def split_numbers(s: str) -> tuple[str, list]:
-    "The skeleton of `s` (numbers replaced by `#`, whitespace removed) and its numbers."
+    "The skeleton of `s` (numbers replaced by `#`, whitespace removed except inside quoted strings, where it is text) and its numbers."
     nums = [_num(m.group()) for m in _NUM.finditer(s)]
-    return re.sub(r'\s+', '', _NUM.sub('#', s)), nums
+    s, out, last = _NUM.sub('#', s), [], 0
+    for m in _QUOTED.finditer(s):
+        out += [re.sub(r'\s+', '', s[last:m.start()]), m.group()]; last = m.end()
+    return ''.join(out) + re.sub(r'\s+', '', s[last:]), nums
 
 def _rel(a: float, b: float) -> float:
     if a == b or (math.isnan(a) and math.isnan(b)): return 0.
@@ -210,7 +215,7 @@ def _compare_arrays(g: ArrayRepr, o: ArrayRepr, tol: float) -> Verdict:
     what = f'same shape {g.shape}' if g.shape else 'same shape'
     i = first_difference(g.numbers, o.numbers, tol)
     where = f'element {_index(i, g.shape)}' if g.shape and not g.summarised else f'shown value {i+1}'
-    return Verdict('shape-only', f'{what} and dtype; {where} differs (yours {_show(o.numbers[i])})'
+    return Verdict('mismatch', f'{what} and dtype; {where} differs (yours {_show(o.numbers[i])})'
                    + (f', {n-eq-close} of {n} values differ' if n-eq-close > 1 else ''), worst)
 
 def first_difference(goal: list, got: list, tol: float = 1e-4) -> int|None:
@@ -227,7 +232,8 @@ def _index(i: int, shape: tuple) -> str:
 
 def _show(n) -> str:
     "A learner's number as printed: `100.` for a float, `3` for an integer."
-    if n.is_int or not math.isfinite(n.value): return f'{n.value:g}' if not n.is_int else str(int(n.value))
+    if not math.isfinite(n.value): return f'{n.value:g}'
+    if n.is_int: return str(int(n.value))
     return f'{n.value:.6g}' + ('.' if float(n.value).is_integer() and 'e' not in f'{n.value:.6g}' else '')
 
 # %% ../nbs/05_compare.ipynb #c75964d1
@@ -314,7 +320,7 @@ def compare_text(goal: str, got: str, tol: float = 1e-4) -> Verdict:
     if eq + close == n: return Verdict('close', f'max rel. diff {_fmt(worst)}', worst)
     i = first_difference(ng, no, tol)
     if n == 1: return Verdict('mismatch', f'the number differs (yours {_show(no[0])})', worst)
-    return Verdict('shape-only', f'same structure; number {i+1} of {n} differs (yours {_show(no[i])})'
+    return Verdict('mismatch', f'same structure; number {i+1} of {n} differs (yours {_show(no[i])})'
                    + (f', {n-eq-close} numbers differ' if n-eq-close > 1 else ''), worst)
 
 def _text_difference(g: str, o: str) -> str:
@@ -410,6 +416,11 @@ def _frame(h: str) -> dict|None:
     shape = (int(m.group(1)), int(m.group(2))) if m else (len(rows), max((len(r) for r in rows), default=len(columns)))
     return dict(columns=columns, rows=rows, shape=shape)
 
+def _cell_agrees(a: str, b: str, tol: float) -> bool:
+    "Do two table cells hold the same text with numbers equal or within `tol`?"
+    (sa, na), (sb, nb) = split_numbers(a), split_numbers(b)
+    return sa == sb and len(na) == len(nb) and sum(compare_numbers(na, nb, tol)[:2]) == len(na)
+
 def compare_frames(g: dict, o: dict, tol: float = 1e-4) -> Verdict:
     "Compare two parsed HTML tables: shape, columns, then cell values with numbers within `tol`."
     if g['shape'] != o['shape']: return Verdict('mismatch', f"expected a table of shape {g['shape']}, got {o['shape']}")
@@ -427,7 +438,14 @@ def compare_frames(g: dict, o: dict, tol: float = 1e-4) -> Verdict:
     if other == 0 and eq == n: return Verdict('match')
     if other == 0 and eq + close == n: return Verdict('close', f'max rel. diff {_fmt(worst)}', worst)
     bad = other + n - eq - close
-    return Verdict('shape-only', f"same shape {g['shape']} and columns, {bad} cells differ", worst or None)
+    where = next(((r, k, b) for r, (gr, orow) in enumerate(zip(g['rows'], o['rows'])) for k, (a, b) in enumerate(zip(gr, orow))
+                  if not _cell_agrees(a, b, tol)), None)
+    at = ''
+    if where:
+        r, k, b = where
+        col = g['columns'][k] if k < len(g['columns']) and g['columns'][k] else 'the index'
+        at = f'; row {r+1}, column {col} differs (yours {b.strip()[:30]})'
+    return Verdict('mismatch', f"same shape {g['shape']} and columns{at}" + (f', {bad} cells differ' if bad > 1 else ''), worst or None)
 
 # %% ../nbs/05_compare.ipynb #964da9a3
 IMAGE_CLOSE = 0.9
@@ -440,20 +458,31 @@ def _image(b64) -> 'PIL.Image.Image':
     return Image.open(io.BytesIO(data))
 
 def image_similarity(goal_b64: str, got_b64: str) -> tuple[float, tuple, tuple]:
-    "Structural similarity (global SSIM, -1..1) of two base64 images at 32x32 grayscale, and their sizes."
+    """Structural similarity (-1..1) of two base64 images at 32x32 grayscale, and their sizes: the lower of the global SSIM
+    (same layout and contrast) and the mean SSIM over 7x7 windows (same detail: two pictures with one layout and
+    other content, such as two handwritten 3s, differ there)."""
     import numpy as np
+    from PIL import Image, ImageChops
     ig, io_ = _image(goal_b64), _image(got_b64)
     def small(im):
         if im.mode in ('RGBA', 'LA', 'P'):  # transparent backgrounds render white in the notebook
-            from PIL import Image
             im = im.convert('RGBA'); bg = Image.new('RGBA', im.size, (255, 255, 255, 255)); bg.alpha_composite(im); im = bg
-        return np.asarray(im.convert('L').resize((32, 32)), dtype=np.float64)/255
+        g = im.convert('L')
+        # the margin around the content (a figure's padding, fixed in inches) is left out: only what is drawn counts
+        box = ImageChops.difference(g, Image.new('L', g.size, g.getpixel((0, 0)))).point(lambda v: 255 if v > 8 else 0).getbbox()
+        if box and (box[2]-box[0]) >= 4 and (box[3]-box[1]) >= 4: g = g.crop(box)
+        return np.asarray(g.resize((32, 32)), dtype=np.float64)/255
     x, y = small(ig), small(io_)
-    mx, my = x.mean(), y.mean()
-    vx, vy, cov = x.var(), y.var(), ((x-mx)*(y-my)).mean()
     c1, c2 = 0.01**2, 0.03**2
-    ssim = ((2*mx*my + c1)*(2*cov + c2))/((mx**2 + my**2 + c1)*(vx + vy + c2))
-    return float(ssim), ig.size, io_.size
+    def ssim(mx, my, vx, vy, cov): return ((2*mx*my + c1)*(2*cov + c2))/((mx**2 + my**2 + c1)*(vx + vy + c2))
+    def win(a, w=7):  # the mean of `a` over every w x w window, from a summed-area table
+        s = np.pad(a, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
+        return (s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w])/(w*w)
+    mx, my = x.mean(), y.mean()
+    whole = ssim(mx, my, x.var(), y.var(), ((x-mx)*(y-my)).mean())
+    wx, wy = win(x), win(y)
+    local = ssim(wx, wy, win(x*x) - wx**2, win(y*y) - wy**2, win(x*y) - wx*wy).mean()
+    return float(min(whole, local)), ig.size, io_.size
 
 def compare_images(goal_b64: str, got_b64: str) -> Verdict:
     "Compare two base64 PNG/JPEG images perceptually: `close` above `IMAGE_CLOSE`, never `match`."

@@ -48,13 +48,17 @@ def demo_data(path=None, n_train: int = 40, n_valid: int = 16, size: int = 32, s
 
 # %% ../nbs/03_datasets.ipynb #c5cc88b6
 def _img(rng: random.Random, w: int, h: int, mode: str = 'RGB', label: int = 0):
-    "A small deterministic picture: a coloured background with a block whose place depends on `label`."
+    """A small deterministic picture: a noisy background with a bright block whose place depends on `label`, moved and
+    resized a little per picture (real digits of one class differ at least as much: no two stand-ins look alike)."""
     import numpy as np
     from PIL import Image
     c = 1 if mode == 'L' else 3
     a = np.random.RandomState(rng.randint(0, 2**31-1)).randint(0, 60, (h, w, c)).astype(np.uint8)
-    x0, y0 = (label*7) % max(1, w//2), (label*5) % max(1, h//2)
-    a[y0:y0+h//2, x0:x0+w//2] = rng.randint(150, 255)
+    jx, jy = max(1, w//10), max(1, h//10)
+    bw, bh = w//2 + rng.randint(-jx, jx), h//2 + rng.randint(-jy, jy)
+    x0 = min(max(0, (label*7) % max(1, w//2) + rng.randint(-jx, jx)), w - bw)
+    y0 = min(max(0, (label*5) % max(1, h//2) + rng.randint(-jy, jy)), h - bh)
+    a[y0:y0+bh, x0:x0+bw] = rng.randint(150, 255)
     return Image.fromarray(a[..., 0] if c == 1 else a, mode)
 
 def _save(im, path, fmt=None):

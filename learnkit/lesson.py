@@ -12,7 +12,7 @@ from .core import LearnkitError, is_colab, notebook_path
 from .chapters import load_chapter, locate, resolve
 from .progress import STEPS, ChapterStanding, chapter_progress, chapter_steps, course_progress, find_reproductions
 from .sessions import (daily_minutes, end_session as _end_row, fmt_minutes, fmt_when, mark_activity, minutes_per_week,
-    sessions, start_session, streak)
+    sessions, start_session, streak, studied_minutes)
 from .report import timing_summary, weekly_chart_png
 from .text import short_path
 from .goals import goal_of
@@ -194,7 +194,7 @@ class PanelModel:
 
     def sessions(self, now=None) -> list: return sessions(self.key, live=self.session, now=now)
 
-    def minutes(self, now=None) -> float: return sum(s.minutes for s in self.sessions(now))
+    def minutes(self, now=None) -> float: return studied_minutes(self.sessions(now))
 
     def steps(self, now=None, standing=None) -> list:
         return chapter_steps(self.key, progress=(standing or self.standing()).progress, minutes=self.minutes(now))
@@ -214,6 +214,13 @@ class PanelModel:
         "The one thing to do next, as `(text, action)`: the action is a method name for the next-step button, or None."
         if self.error: return self.error, None
         s = standing or self.standing()
+        txt, action = self._next(s)
+        if s.unsaved:  # the counts come from the saved file: say why they lag behind the verdicts just shown
+            n = s.unsaved
+            txt += f" ({n} cell{'s' if n > 1 else ''} ran since you last saved {Path(s.path).name}: save it to count {'them' if n > 1 else 'it'}.)"
+        return txt, action
+
+    def _next(self, s) -> tuple[str, str|None]:
         if s.progress is None: return f'Next: scaffold your reproduction of {self.title}, then fill in its first blank.', 'scaffold'
         p = s.progress
         if s.state is None: return f"Next: open your reproduction ({p['done']} of {p['cells']} done at the last {s.source}).", 'diff'
@@ -247,7 +254,7 @@ class PanelModel:
 
     def time_text(self, now=None) -> str:
         ss = self.sessions(now)
-        s = f'Time: {fmt_minutes(sum(x.minutes for x in ss))} on this chapter over {len(ss)} session{"s"*(len(ss) != 1)}'
+        s = f'Time: {fmt_minutes(studied_minutes(ss))} on this chapter over {len(ss)} session{"s"*(len(ss) != 1)}'
         cur = next((x for x in ss if x.id == self.session), None)
         if cur:
             s += f'; this session {fmt_minutes(cur.minutes)}'
@@ -467,7 +474,7 @@ class DashboardModel:
         self.chapters = course_progress(folders=[self.cwd], sessions_=ss)
         self.streak = streak(daily)
         self.weeks = minutes_per_week(daily, 12)
-        self.minutes = sum(s.minutes for s in ss)
+        self.minutes = studied_minutes(ss)
         from learnkit.repeat_records import repeats, repeats_by_chapter
         self.repeats = repeats_by_chapter(repeats())  # {chapter: [RepeatRecord, ...]}, finished ones, oldest first
 
@@ -502,7 +509,7 @@ class DashboardModel:
     def html(self) -> str:
         e = html.escape
         head = ''.join(f'<th style="padding:0 .5em">{e(h)}</th>' for h in ('chapter', 'read · run · reproduce · repeat', 'cells', 'time', 'last activity'))
-        body = ''.join(f'<tr><td style="padding:0 .5em">{e(t)} <code>{e(k)}</code></td><td style="text-align:center;letter-spacing:.4em">{s}</td>'
+        body = ''.join(f'<tr><td style="padding:0 .5em">{e(t) + " " if t else ""}<code>{e(k)}</code></td><td style="text-align:center;letter-spacing:.4em">{s}</td>'
                        f'<td style="padding:0 .5em">{e(p)}</td><td style="padding:0 .5em">{m}</td><td style="padding:0 .5em">{e(l)}</td></tr>'
                        for k, t, s, p, m, l in self.rows())
         out = f'<table><tr>{head}</tr>{body}</table>'

@@ -15,8 +15,8 @@ from .sessions import fmt_minutes, minutes_by_chapter, sessions
 from .repeat_records import repeat_done, repeat_summary, repeats
 
 # %% auto #0
-__all__ = ['STEPS', 'find_reproductions', 'ChapterStanding', 'chapter_progress', 'StepState', 'chapter_steps', 'ChapterProgress',
-           'course_progress']
+__all__ = ['STEPS', 'find_reproductions', 'ChapterStanding', 'runs_since_save', 'chapter_progress', 'StepState', 'chapter_steps',
+           'ChapterProgress', 'course_progress']
 
 # %% ../nbs/09_progress.ipynb #dd86349b
 def find_reproductions(chapter: str, folders=('.',)) -> list[Path]:
@@ -39,7 +39,22 @@ class ChapterStanding:
     source: str = ''  # 'reproduction', 'check', 'diff', 'lesson' or ''
     path: str = ''  # the reproduction read, or the one the recorded progress came from
     error: str = ''
-    def to_dict(self) -> dict: return dict(key=self.key, progress=self.progress, source=self.source, path=self.path, error=self.error)
+    unsaved: int = 0  # cells run with %%reproduce in that reproduction after it was last saved: not in `progress` yet
+    def to_dict(self) -> dict: return dict(key=self.key, progress=self.progress, source=self.source, path=self.path, error=self.error, unsaved=self.unsaved)
+
+def runs_since_save(chapter: str, path, store=None) -> int:
+    "How many of `chapter`'s cells were run with `%%reproduce` in notebook `path` after the file was last written (a front end saves every few minutes)."
+    p = Path(path)
+    try: saved, here = p.stat().st_mtime, p.resolve()
+    except OSError: return 0
+    def same(nb):  # a front end names the notebook absolutely (VS Code) or from the server's root (Jupyter)
+        q = Path(nb or '')
+        if not nb: return False
+        if q.is_absolute():
+            try: return q.resolve() == here
+            except (OSError, ValueError): return False
+        return here.parts[-len(q.parts):] == q.parts
+    return sum(1 for r in latest_attempts(chapter, store).values() if r['time'] > saved + 1 and same(r['notebook']))
 
 def chapter_progress(chapter, folders=('.',), store=None, path=None) -> ChapterStanding:
     "Where the learner stands in `chapter` (a key, or a `Chapter`): from reproduction `path`, else the newest in `folders`, else the store."
@@ -49,7 +64,7 @@ def chapter_progress(chapter, folders=('.',), store=None, path=None) -> ChapterS
     if p is not None:
         try:
             st = reproduction_state(chapter, p, store)
-            return ChapterStanding(key, st, st.progress, 'reproduction', str(p))
+            return ChapterStanding(key, st, st.progress, 'reproduction', str(p), unsaved=runs_since_save(key, p, store))
         except LearnkitError as e: err = str(e)
     rec = latest_progress(key, store)
     if rec is None: return ChapterStanding(key, error=err)
@@ -105,7 +120,7 @@ def chapter_steps(chapter: str, store=None, progress: dict|None = None, minutes:
 class ChapterProgress:
     "One chapter on the dashboard and in the report: `steps`, its `standing` (progress), `minutes`, `sessions`, `last` activity."
     key: str
-    title: str
+    title: str  # empty for a chapter learnkit knows by its key alone (opened by path)
     num: int|None
     steps: list
     standing: ChapterStanding
@@ -148,6 +163,7 @@ def course_progress(store=None, folders=('.',), live: int|None = None, now=None,
         info = infos.get(k)
         standing = chapter_progress(k, folders, store) if (find_reproductions(k, folders) or k in last) else ChapterStanding(k)
         steps = chapter_steps(k, store, standing.progress, minutes=mins.get(k))
-        out.append(ChapterProgress(k, info.title if info else k, info.num if info else None, steps, standing, mins.get(k, 0.),
+        # a chapter opened by path has no title of the book's: it is known by its key alone
+        out.append(ChapterProgress(k, info.title if info else '', info.num if info else None, steps, standing, mins.get(k, 0.),
                                    nsess.get(k, 0), last.get(k)))
     return sorted(out, key=lambda c: (c.num is None, c.num or 0))

@@ -14,11 +14,12 @@ from .repeat_records import (REPEAT_EVENT, RepeatRecord, validate_repeat, record
                                      fmt_metric, format_repeats)  # re-exported: `learnkit.repeat.repeats` keeps working
 
 # %% auto #0
-__all__ = ['PIPELINE_KINDS', 'FITS', 'TRAIN_CALLS', 'CLASS_METRICS', 'SUBSET_ITEMS', 'KEEP_IMPORTS', 'LOWER_IS_BETTER',
-           'SUGGESTIONS', 'slice_kind', 'kind_words', 'data_fit', 'Parts', 'metric_of', 'take_apart', 'own_result',
-           'data_code', 'adapt_learner', 'adapt_training', 'RepeatPlan', 'chapter_pipelines', 'plan_repeat',
-           'is_own_data', 'default_subset', 'build_notebook', 'Baseline', 'baseline', 'Comparison', 'compare_repeat',
-           'Suggestion', 'suggestions', 'format_suggestions', 'standin', 'RepeatResult', 'write_repeat', 'panel_text']
+__all__ = ['PIPELINE_KINDS', 'LEARNERS', 'FITS', 'TRAIN_CALLS', 'CLASS_METRICS', 'SUBSET_ITEMS', 'KEEP_IMPORTS',
+           'LOWER_IS_BETTER', 'SUGGESTIONS', 'slice_kind', 'kind_words', 'data_fit', 'Parts', 'metric_of', 'take_apart',
+           'own_result', 'data_code', 'adapt_learner', 'adapt_training', 'RepeatPlan', 'chapter_pipelines',
+           'plan_repeat', 'is_own_data', 'default_subset', 'build_notebook', 'Baseline', 'baseline', 'Comparison',
+           'compare_repeat', 'Suggestion', 'suggestions', 'format_suggestions', 'standin', 'RepeatResult',
+           'write_repeat', 'panel_text']
 
 # %% ../nbs/17_repeat.ipynb #f5cac2ce
 inspect = inspect_data
@@ -33,12 +34,18 @@ PIPELINE_KINDS = [  # (kind, names that mark it, in words); the first match wins
     ('multi-label', ('MultiCategoryBlock', 'accuracy_multi'), 'multi-label image classifier'),
     ('image-classify', ('ImageDataLoaders', 'ImageBlock', 'vision_learner', 'cnn_learner'), 'image classifier'),
 ]
+LEARNERS = {'collab_learner': 'collab', 'tabular_learner': 'tabular', 'unet_learner': 'segment',
+            'language_model_learner': 'text-lm', 'text_classifier_learner': 'text-classify'}  # these build one kind only
 FITS = {'image-folders': 'image-classify', 'image-names': 'image-classify', 'image-csv': 'image-classify',
         'image-csv-multi': 'multi-label', 'image-masks': 'segment', 'tabular': 'tabular', 'ratings': 'collab',
         'text-folders': 'text-classify', 'text-csv': 'text-classify'}
 
 def slice_kind(p) -> str:
     "The kind of pipeline the code of `p` (a `Pipeline`) builds, read before running it: 'image-classify', 'multi-label', 'segment', 'text-classify', 'text-lm', 'tabular', 'collab' or ''."
+    # the learner the target line builds decides first: a classifier slice also holds the language model whose vocab it reuses
+    target = ''.join(f['code'] for f in p.fragments if f.get('target')).replace(' ', '')
+    for name, kind in LEARNERS.items():
+        if name + '(' in target: return kind
     code = p.code.replace(' ', '')
     for kind, names, _ in PIPELINE_KINDS:
         if any(n.replace(' ', '') in code for n in names): return kind
@@ -338,6 +345,8 @@ def chapter_pipelines(chapter) -> tuple:
         raise LearnkitError(f'chapter {ch.info.num if ch.info.num is not None else ch.key} has no training pipeline to repeat; '
                             f'chapters with one: {_nums(_chapters_with())}') from None
 
+def _line(p) -> str: return p.line[:50].rstrip(' (,[')  # a pipeline's first line, cut short without a dangling bracket
+
 def plan_repeat(chapter, info: DatasetInfo, cells=None) -> RepeatPlan:
     "Which pipelines of `chapter` fit `info` (first fitting one, or those whose cell is in `cells`), and which are skipped."
     ch, ps = chapter_pipelines(chapter)
@@ -346,8 +355,8 @@ def plan_repeat(chapter, info: DatasetInfo, cells=None) -> RepeatPlan:
     for p in ps:
         k = slice_kind(p)
         if k == 'text-lm' and want == 'text-classify':
-            skipped.append((p.cell, f'language model ({p.line[:50]}): learnkit carries over the classifier; fine-tune a language model on your texts as a next step'))
-        elif k != want: skipped.append((p.cell, f'{kind_words(k)} pipeline ({p.line[:50]}): does not fit {info.kind} data'))
+            skipped.append((p.cell, f'language model ({_line(p)}): learnkit carries over the classifier; fine-tune a language model on your texts as a next step'))
+        elif k != want: skipped.append((p.cell, f'{kind_words(k)} pipeline ({_line(p)}): does not fit {info.kind} data'))
         else: fit.append(p)
     if not fit:
         have = sorted({kind_words(slice_kind(p)) for p in ps})
@@ -356,7 +365,7 @@ def plan_repeat(chapter, info: DatasetInfo, cells=None) -> RepeatPlan:
                             f'(chapter {ch.key} has: {", ".join(have)})')
     chosen = [p for p in fit if cells and set(p.cells) & set(cells)] or fit[:1]
     for p in fit:
-        if p not in chosen: skipped.append((p.cell, f'also fits ({p.line[:50]}); add it with --cell {p.cell}'))
+        if p not in chosen: skipped.append((p.cell, f'also fits ({_line(p)}); add it with --cell {p.cell}'))
     datasets = {d for p in ps for d in p.datasets}
     parts = [take_apart(ch, p) for p in chosen]
     return RepeatPlan(ch.key, ch.title, info, parts, skipped, is_own_data(info.path, datasets), ch.info.path or ch.key,

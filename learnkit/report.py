@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from .core import write_new
 from .store import get_store
-from .sessions import daily_minutes, fmt_minutes, fmt_when, minutes_per_week, sessions, streak
+from .sessions import daily_minutes, fmt_minutes, fmt_when, minutes_per_week, sessions, streak, studied_minutes
 from .progress import STEPS, course_progress
 from .repeat_records import fmt_metric, repeat_data_name, repeat_public, repeats
 from .timing import fmt_time as fmt_seconds
@@ -52,7 +52,7 @@ def report_data(store=None, now=None, folders=('.',)) -> dict:
         bench.append(dict(time=r['time'], chapter=r['chapter'], cell=r['cell'], device=r['device'],
                           interrupted=bool(r['interrupted']), record=rec if isinstance(rec, dict) else {'value': rec}))
     reps = [r for r in repeats(store=store) if r.finished]  # per chapter, oldest first: each with its dataset's name, never its path
-    return dict(generated=now, today=today, minutes=sum(s.minutes for s in ss), sessions=len(ss), repeats=reps,
+    return dict(generated=now, today=today, minutes=studied_minutes(ss), sessions=len(ss), repeats=reps,
                 streak=streak(daily, today), weeks=minutes_per_week(daily, 12, today), chapters=chapters,
                 timings=timing_summary(store), benchmarks=bench, book_started=sum(1 for c in chapters if c.num))
 
@@ -133,7 +133,7 @@ def report_markdown(data: dict|None = None) -> str:
     out += [f"| {w.isoformat()} | {m:.0f} | {_bar(m, top)} |" for w, m in d['weeks']]
     out.append('\n## Chapters\n\nSteps: read, run, reproduce, repeat (✓ done, ◐ started).\n\n| chapter | steps | time | reproduction | last activity |\n|---|---|---:|---|---|')
     for c in d['chapters']:
-        out.append(f"| {_md(c.title)} (`{c.key}`) | {c.marks} | {fmt_minutes(c.minutes)} | {_md(_progress_text(c.progress))} | {fmt_when(c.last)} |")
+        out.append(f"| {f'{_md(c.title)} (`{c.key}`)' if c.title else f'`{c.key}`'} | {c.marks} | {fmt_minutes(c.minutes)} | {_md(_progress_text(c.progress))} | {fmt_when(c.last)} |")
     if not d['chapters']: out.append('| (nothing yet) | | | | |')
     if d.get('repeats'):
         out.append('\n## Repeats on new data\n\n| chapter | data | kind | metric | baseline | yours | chapter\'s |\n|---|---|---|---|---:|---:|---:|')
@@ -180,7 +180,7 @@ def report_html(data: dict|None = None) -> str:
                '<th>time</th><th>reproduction</th><th>last activity</th></tr>')
     for c in d['chapters']:
         steps = ''.join(f'<td class="{"done" if s.done else "started" if s.started else "todo"}" title="{e(s.detail)}">{s.mark}</td>' for s in c.steps)
-        out.append(f'<tr><td>{e(c.title)} <code>{e(c.key)}</code></td>{steps}<td class="n">{e(fmt_minutes(c.minutes))}</td>'
+        out.append(f'<tr><td>{e(c.title) + " " if c.title else ""}<code>{e(c.key)}</code></td>{steps}<td class="n">{e(fmt_minutes(c.minutes))}</td>'
                    f'<td>{e(_progress_text(c.progress))}</td><td>{e(fmt_when(c.last))}</td></tr>')
     if not d['chapters']: out.append('<tr><td colspan="8">Nothing yet: start with <code>%lesson demo</code>.</td></tr>')
     out.append('</table>')

@@ -11,8 +11,8 @@ from .store import get_store
 
 # %% auto #0
 __all__ = ['IDLE_GAP', 'MARK_EVERY', 'Plan', 'parse_duration', 'parse_plan', 'start_session', 'end_session', 'mark_activity',
-           'Session', 'count_session', 'sessions', 'daily_minutes', 'minutes_by_chapter', 'minutes_per_week', 'Streak',
-           'streak', 'fmt_minutes', 'fmt_when']
+           'Session', 'count_session', 'sessions', 'studied_minutes', 'daily_minutes', 'minutes_by_chapter',
+           'minutes_per_week', 'Streak', 'streak', 'fmt_minutes', 'fmt_when']
 
 # %% ../nbs/09_sessions.ipynb #81317d27
 _DURATION = re.compile(
@@ -90,6 +90,7 @@ class Session:
     open: bool = False
     seconds: float = 0.
     days: dict = field(default_factory=dict)  # date -> seconds
+    spans: list = field(default_factory=list)  # the (start, end) times it counts as studied
 
     @property
     def minutes(self) -> float: return self.seconds/60
@@ -106,13 +107,19 @@ def count_session(row: dict, marks=(), now=None, idle: float = IDLE_GAP) -> Sess
     start, end = row['start'], row['end']
     ts = sorted({start, *(t for t in marks if t >= start and (end is None or t <= end))} | ({end} if end is not None else set()))
     if end is None and now is not None and now > ts[-1]: ts.append(now)
-    days, total = {}, 0.
-    for a, b in zip(ts, ts[1:]):
-        if b - a <= idle:
-            total += b - a
-            _split_days(a, b, days)
+    spans = _union([(a, b) for a, b in zip(ts, ts[1:]) if b - a <= idle])
+    days = {}
+    for a, b in spans: _split_days(a, b, days)
     return Session(row['id'], row['chapter'] or '', start, end if end is not None else ts[-1], parse_plan(row['plan']),
-                   row['notebook'] or '', row['kernel'] or '', end is None, total, days)
+                   row['notebook'] or '', row['kernel'] or '', end is None, sum(b - a for a, b in spans), days, spans)
+
+def _union(spans) -> list:
+    "`spans` (start, end) merged where they touch or overlap, in order."
+    out = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]: out[-1] = (out[-1][0], max(out[-1][1], b))
+        else: out.append((a, b))
+    return out
 
 def sessions(chapter: str|None = None, store=None, live: int|None = None, now=None) -> list[Session]:
     "Every study session (of `chapter`), oldest first; session `live` (this kernel's open one) counts up to `now`."
@@ -126,18 +133,21 @@ def sessions(chapter: str|None = None, store=None, live: int|None = None, now=No
     return [count_session(r, marks.get(r['id'], ()), _now(now) if r['id'] == live else None) for r in rows]
 
 # %% ../nbs/09_sessions.ipynb #cce65e4c
+def studied_minutes(sessions_: list) -> float:
+    "Minutes studied over `sessions_`: time two sessions share (the book's notebook and the reproduction, each with `%lesson`, side by side) counts once."
+    return sum(b - a for a, b in _union(x for s in sessions_ for x in s.spans))/60
+
 def daily_minutes(sessions_: list) -> dict:
-    "Minutes studied per local date over `sessions_`."
+    "Minutes studied per local date over `sessions_`, time shared by sessions counted once."
     out = {}
-    for s in sessions_:
-        for d, v in s.days.items(): out[d] = out.get(d, 0.) + v/60
-    return dict(sorted(out.items()))
+    for a, b in _union(x for s in sessions_ for x in s.spans): _split_days(a, b, out)
+    return {d: v/60 for d, v in sorted(out.items())}
 
 def minutes_by_chapter(sessions_: list) -> dict:
     "Minutes studied per chapter key over `sessions_`."
-    out = {}
-    for s in sessions_: out[s.chapter] = out.get(s.chapter, 0.) + s.minutes
-    return out
+    by = {}
+    for s in sessions_: by.setdefault(s.chapter, []).append(s)
+    return {k: studied_minutes(ss) for k, ss in by.items()}
 
 def _monday(d: date) -> date: return d - timedelta(days=d.weekday())
 

@@ -261,13 +261,13 @@ def bench_part(ch: Chapter, store=None, redactor: Redactor|None = None) -> list:
 
 def study_part(ch: Chapter, store=None, now=None) -> StudyPart|None:
     "Minutes, sessions, minutes per day and the streak of study on `ch`; None before the first session."
-    from learnkit.sessions import daily_minutes, sessions, streak
+    from learnkit.sessions import daily_minutes, sessions, streak, studied_minutes
     ss = sessions(ch.key, store=store or get_store())
     if not ss: return None
     daily = daily_minutes(ss)
     today = datetime.fromtimestamp(now if now is not None else time.time()).date()
     st = streak(daily, today)
-    return StudyPart(sum(s.minutes for s in ss), len(ss), {d.isoformat(): m for d, m in daily.items()}, st.current, st.longest, st.days)
+    return StudyPart(studied_minutes(ss), len(ss), {d.isoformat(): m for d, m in daily.items()}, st.current, st.longest, st.days)
 
 # %% ../nbs/18_share.ipynb #c53c739d
 _DROP_MIMES = ('application/vnd.jupyter.widget-view+json', 'application/vnd.jupyter.widget-state+json', 'application/javascript')

@@ -1,5 +1,5 @@
 "learnkit.compare on real outputs: every output type produced by running real code in a real kernel."
-import json, subprocess, sys
+import json, re, subprocess, sys
 import pytest
 
 CELLS = {
@@ -37,6 +37,12 @@ CELLS = {
     'err': "1/0",
     'widget': "import ipywidgets as W\nW.IntSlider(3)",
     'widget2': "W.Button(description='Classify')",
+    'words': "words = 'a few words here'\nwords[:11]",
+    'words_space': "words[:12]",
+    'words_double': "words[:11].replace(' ', '  ', 1)",
+    'pic': "def pic(seed, dy=0):\n    a = np.random.RandomState(seed).randint(0, 60, (28, 28)); a[4+dy:18+dy, 7:21] = 200\n    return a\nplt.figure(figsize=(2, 2)); plt.imshow(pic(1)); plt.axis('off'); plt.show()",
+    'pic_big': "plt.figure(figsize=(3, 3)); plt.imshow(pic(1)); plt.axis('off'); plt.show()",
+    'pic_other': "plt.figure(figsize=(2, 2)); plt.imshow(pic(2, dy=2)); plt.axis('off'); plt.show()",
     'scalar': "len(df)*37",
     'scalar2': "len(df)*38",
 }
@@ -64,7 +70,7 @@ def test_tensors(outs):
     v = V(outs, 't', 't_T')
     assert (v.verdict, v.detail) == ('mismatch', 'expected shape (3, 4), got (4, 3)')
     v = V(outs, 't', 't_x2')
-    assert v.verdict == 'shape-only' and 'values differ' in v.detail
+    assert v.verdict == 'mismatch' and 'values differ' in v.detail and re.search(r'element \[\d+, \d+\] differs \(yours ', v.detail)
     assert 'dtype' in V(outs, 't', 't_int').detail
     assert V(outs, 't_grad', 't_grad2').verdict == 'match'  # grad_fn suffix ignored
     assert V(outs, 'img', 't').verdict == 'mismatch'  # a TensorImage is not a plain tensor
@@ -75,7 +81,8 @@ def test_arrays(outs):
 
 def test_dataframes(outs):
     assert V(outs, 'df', 'df_close').verdict in ('match', 'close')
-    assert V(outs, 'df', 'df_val').verdict == 'shape-only'
+    v = V(outs, 'df', 'df_val')
+    assert v.verdict == 'mismatch' and 'row 3, column a differs (yours 9.0)' in v.detail, v.detail
     v = V(outs, 'df', 'df_col')
     assert v.verdict == 'mismatch' and 'shape' in v.detail
 
@@ -155,3 +162,18 @@ def test_check_notebooks_cli(tmp_path, capsys):
     assert rows and rows[-1]['kind'] == 'check' and json.loads(rows[-1]['summary'])['verdicts']['error'] == 1
     assert main(['check', 'demo', str(p)]) == 0
     assert 'mismatch: expected shape (32, 32, 3), got (32, 32)' in capsys.readouterr().out
+
+def test_whitespace_inside_a_string_is_text(outs):
+    # a repr's padding is layout, but a space inside a quoted string is part of the value
+    assert V(outs, 'words', 'words').verdict == 'match'
+    for other in ('words_space', 'words_double'):
+        v = V(outs, 'words', other)
+        assert v.verdict == 'mismatch' and 'the text differs' in v.detail, (other, v.line)
+
+def test_images_with_one_layout_and_other_content_differ(outs):
+    # the same picture drawn larger looks alike; another picture of the same layout (two handwritten 3s) does not
+    v = V(outs, 'pic', 'pic_big')
+    assert v.verdict == 'close', v.line
+    v = V(outs, 'pic', 'pic_other')
+    assert not v.ok and 'looks different' in v.detail, v.line
+

@@ -81,6 +81,10 @@ def test_lesson_accepts_a_path(shell, tmp_path, capsys):
     p.write_bytes(demo_path().read_bytes())
     shell.run_line_magic('lesson', f'{p} --no-panel')
     assert shell._learnkit_magics.chapter == 'my_notes' and _open()[0]['chapter'] == 'my_notes'
+    page = L.DashboardModel().html()  # a chapter opened by path is named once, by its key
+    assert '<code>my_notes</code>' in page and 'my_notes <code>' not in page
+    from learnkit.report import report_markdown
+    assert '| `my_notes` |' in report_markdown()
 
 def test_checkbox_writes_the_store(tmp_path):
     panel = L.chapter_panel(L.PanelModel('demo', cwd=tmp_path))
@@ -319,3 +323,22 @@ def test_when_every_cell_is_done_the_next_button_repeats_then_shares(tmp_path, m
     record_repeat(RepeatRecord('sums', 'c1', str(tmp_path/'other'), 'tabular', 'f', 10, 0, 'rmse', 2., 1.))
     panel.refresh()
     assert model.next_step()[1] == 'share' and top[1].description == 'Share'
+
+def test_next_step_says_when_runs_are_newer_than_the_saved_reproduction(shell, tmp_path, monkeypatch):
+    # the counts come from the file on disk; a cell run since the last save is named, not silently missing
+    import os
+    from learnkit.scaffold import write_scaffold
+    monkeypatch.chdir(tmp_path)
+    repro = write_scaffold('demo').path
+    old = time.time() - 60
+    os.utime(repro, (old, old))
+    monkeypatch.setenv('JPY_SESSION_NAME', repro.name)  # Jupyter names the notebook from the server's root
+    model = L.PanelModel('demo', notebook=str(tmp_path/'study.ipynb'))
+    first = model.chapter.code_cells[0]
+    assert 'since you last saved' not in model.next_step()[0]
+    shell.run_cell(f'%%reproduce {first.id} --chapter demo\n{first.code}')
+    txt = model.next_step()[0]
+    assert txt.startswith('Next blank: ') and txt.endswith(f'(1 cell ran since you last saved {repro.name}: save it to count it.)'), txt
+    assert '0 of 11 done' in txt  # the saved file still has the blank
+    os.utime(repro)  # the front end saved it
+    assert 'since you last saved' not in model.next_step()[0]

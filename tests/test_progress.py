@@ -39,6 +39,22 @@ def test_new_session_of_same_kernel_ends_previous_and_killed_kernel_ends_at_last
     live = {s.id: s for s in S.sessions(live=c, now=T(2024, 5, 6, 10, 40))}
     assert round(live[c].minutes) == 15
 
+def test_two_kernels_studying_side_by_side_count_the_shared_time_once(tmp_path):
+    # the book's notebook and the reproduction, each with %lesson: 10:00-10:30 and 10:10-10:40 are 40 minutes, not 60
+    from learnkit.progress import course_progress
+    a = S.start_session('demo', kernel='book', now=T(2024, 5, 6, 10, 0))
+    b = S.start_session('demo', kernel='repro', now=T(2024, 5, 6, 10, 10))
+    for t in range(5, 31, 5): S.mark_activity(a, 'demo', now=T(2024, 5, 6, 10, t))
+    for t in range(15, 41, 5): S.mark_activity(b, 'demo', now=T(2024, 5, 6, 10, t))
+    S.end_session(a, now=T(2024, 5, 6, 10, 30)); S.end_session(b, now=T(2024, 5, 6, 10, 40))
+    ss = S.sessions()
+    assert [round(s.minutes) for s in ss] == [30, 30]  # each session keeps its own length
+    assert round(S.studied_minutes(ss)) == 40
+    assert {d.day: round(m) for d, m in S.daily_minutes(ss).items()} == {6: 40}
+    assert round(S.minutes_by_chapter(ss)['demo']) == 40
+    row = next(c for c in course_progress(folders=[str(tmp_path)]) if c.key == 'demo')
+    assert round(row.minutes) == 40  # the dashboard and the report read the same figure
+
 def test_streak_across_a_gap_and_minutes_per_week():
     def study(day, minutes):
         i = S.start_session('demo', now=T(2024, 5, day, 9, 0))

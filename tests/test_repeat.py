@@ -175,22 +175,31 @@ def test_tabular_pipeline_on_a_class_target_drops_the_regression_settings(tmp_pa
     assert 'y_range' not in src.split('learn = tabular_learner')[1].split('\n')[0] and 'metrics=accuracy' in src
     assert '# adapted: no y_range: your target is a class, not a number' in src
 
+def streets(root):
+    "A segmentation folder: images/, labels/ with `<stem>_P.png` masks, and codes.txt."
+    from PIL import Image
+    (root/'labels').mkdir(parents=True); (root/'codes.txt').write_text('road\nsky\n')
+    for i in range(8):
+        img(root/'images'/f's{i}.png', i)
+        Image.new('L', (36, 28), i % 2).save(root/'labels'/f's{i}_P.png')
+    return root
+
+WORDS = 'a film plot good bad great awful the of'.split()
+
+def reviews(root, rng):
+    for c in ('pos', 'neg'):
+        for i in range(6): (root/c).mkdir(parents=True, exist_ok=True); (root/c/f'{i}.txt').write_text(' '.join(rng.choice(WORDS) for _ in range(12)))
+    return root
+
+def news(path, rng):
+    return table(path, ['topic', 'body'], [(['sport', 'money'][i % 2], ' '.join(rng.choice(WORDS) for _ in range(14))) for i in range(20)])
+
 def test_masks_and_texts_get_the_chapters_segmentation_and_text_pipelines(tmp_path, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
     import ast
-    from PIL import Image
     from learnkit.repeat import write_repeat
-    seg = tmp_path/'streets'
-    (seg/'labels').mkdir(parents=True); (seg/'codes.txt').write_text('road\nsky\n')
-    for i in range(8):
-        img(seg/'images'/f's{i}.png', i)
-        Image.new('L', (36, 28), i % 2).save(seg/'labels'/f's{i}_P.png')
-    words = 'a film plot good bad great awful the of'.split()
     rng = random.Random(9)
-    txt = tmp_path/'reviews'
-    for c in ('pos', 'neg'):
-        for i in range(6): (txt/c).mkdir(parents=True, exist_ok=True); (txt/c/f'{i}.txt').write_text(' '.join(rng.choice(words) for _ in range(12)))
-    csvp = table(tmp_path/'news.csv', ['topic', 'body'], [(['sport', 'money'][i % 2], ' '.join(rng.choice(words) for _ in range(14))) for i in range(20)])
+    seg, txt, csvp = streets(tmp_path/'streets'), reviews(tmp_path/'reviews', rng), news(tmp_path/'news.csv', rng)
     for data, kind, needle in ((seg, 'segment', "label_func=lambda o: path/'labels'/f'{o.stem}_P{o.suffix}'"),
                                (txt, 'text-classify', 'TextBlock.from_folder(path)'), (csvp, 'text-classify', "text_col='body', label_col='topic'")):
         r = write_repeat('01', data=data, tiny=True, out=tmp_path/f'{data.stem}.ipynb')
@@ -200,12 +209,28 @@ def test_masks_and_texts_get_the_chapters_segmentation_and_text_pipelines(tmp_pa
         for src in cells:  # every cell is valid Python once its cell magic line is set aside
             ast.parse('\n'.join(l for l in src.splitlines() if not l.startswith('%')))
 
+def test_the_nlp_chapters_classifier_is_carried_over_not_its_language_model(tmp_path, fastbook, monkeypatch):
+    # the classifier's code reuses the language model's vocab: the learner it builds says which pipeline it is
+    monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
+    from learnkit.repeat import write_repeat
+    r = write_repeat('10', data=news(tmp_path/'news.csv', random.Random(3)), tiny=True, out=tmp_path/'nlp.ipynb')
+    assert [p.kind for p in r.plan.parts] == ['text-classify']
+    assert any('language model' in why for _, why in r.plan.skipped)
+    assert 'text_classifier_learner(' in r.path.read_text()
+
+def test_segmentation_and_text_repeats_run_end_to_end(kernel, fastbook, monkeypatch):
+    monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
+    rng = random.Random(5)
+    for chapter, data, metric in (('01', streets(kernel/'streets'), 'valid_loss'), ('10', news(kernel/'news.csv', rng), 'accuracy')):
+        r, nb, last = run_repeat(chapter, data, out=kernel/f'{chapter}_{data.stem}.ipynb')
+        assert metric in last, last
+
 # --- suggestions ----------------------------------------------------------------------------------------------------
 
 def test_suggestions_list_similar_datasets_and_each_works_offline(tmp_path, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
     from learnkit.repeat import suggestions, write_repeat, format_suggestions
-    for ch, kinds in (('05', {'image-folders', 'image-names'}), ('08', {'ratings'}), ('09', {'tabular'}), (str(MULTICAT), {'image-csv'})):
+    for ch, kinds in (('05', {'image-folders', 'image-names'}), ('08', {'ratings'}), ('09', {'tabular'}), ('10', {'text-csv'}), (str(MULTICAT), {'image-csv'})):
         ss = suggestions(ch)
         assert ss and {s.kind for s in ss} <= kinds
         for s in ss:

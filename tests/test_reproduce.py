@@ -58,7 +58,7 @@ def test_tol_record_and_peek(shell):
     m.chapter = 'demo'
     roughness = R['def roughnes']
     shell.run_cell(f"%%reproduce {roughness}\n{{'dots': 0.0702, 'stripes': 0.1455}}")
-    assert attempts()[-1]['verdict'] == 'shape-only'
+    assert attempts()[-1]['verdict'] == 'mismatch'
     shell.run_cell(f"%%reproduce {roughness} --tol 0.01\n{{'dots': 0.0702, 'stripes': 0.1455}}")
     assert attempts()[-1]['verdict'] == 'close'
     model = m.last_attempt

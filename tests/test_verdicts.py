@@ -222,6 +222,6 @@ def test_tol_and_band_are_separate(shell, chapter_file, book):
     ch, cells = book
     head = f"%%reproduce {cells['eye'].id} --chapter {chapter_file}"
     shell.run_cell(head + " --band 0.9\nimport torch\ntorch.eye(3) * 4.001")
-    assert _verdict(shell).verdict == 'shape-only'  # --band does not loosen numbers
+    assert _verdict(shell).verdict == 'mismatch'  # --band does not loosen numbers
     shell.run_cell(f"%%reproduce --tol 1e-3 {cells['eye'].id} --chapter {chapter_file}\nimport torch\ntorch.eye(3) * 4.001")
     assert _verdict(shell).verdict == 'close'  # options in any order
