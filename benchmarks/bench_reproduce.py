@@ -258,8 +258,9 @@ def run_chapter(key: str, d: Path, timeout: int):
     srcs = [PATCH]
     for k, c in enumerate(code):
         if c.kind in ('setup', 'hidden'): srcs.append(_setup(c)); continue
-        for m in _mutations(c, ch, offline): srcs += [SEED.format(k=k), m, SEED.format(k=k), c.code]
-        srcs.append(c.code)
+        ms = _mutations(c, ch, offline)
+        for m in ms: srcs += [SEED.format(k=k), m, SEED.format(k=k), c.code]  # the original re-runs after each one
+        if not ms: srcs.append(c.code)
     run(srcs, 'M')
 
 MUTATIONS = 3  # per deterministic cell (each a different number); one per cell whose book value is random (training is slow)
@@ -303,9 +304,10 @@ def score_chapter(key: str, d: Path) -> dict:
             if isinstance(x, dict) and 'verdict' in x: live[c.id] = x['verdict']
     outs_m, j, muts, mut_out, orig_out = [o or [] for o in _outputs(d/f'{ch.key}_M.ipynb')[1:]], 0, {}, {}, {}
     for c in code:
-        for i, m in enumerate(_mutations(c, ch, offline_ids)):
+        ms = _mutations(c, ch, offline_ids)
+        for i, m in enumerate(ms):
             muts[c.id, i], mut_out[c.id, i], orig_out[c.id, i] = m, outs_m[j+1], outs_m[j+3]; j += 4
-        j += 1
+        if not ms: j += 1
     by_id = {c.id: c for c in offline}
     changed = [key for key in muts if key[0] in by_id and not err(mut_out[key]) and _comparable(mut_out[key]) != _comparable(orig_out[key])]
     caught = {key: judge_cell(by_id[key[0]], mut_out[key], chapter=book) for key in changed}

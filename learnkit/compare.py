@@ -15,8 +15,8 @@ __all__ = ['LEARNKIT_MIME', 'IMAGE_CLOSE', 'Verdict', 'is_learnkit_output', 'nor
            'compare_numbers', 'ArrayRepr', 'parse_array', 'first_difference', 'split_top', 'compare_text',
            'parse_tables', 'training_tables', 'compare_training', 'compare_frames', 'image_similarity',
            'compare_images', 'output_items', 'compare_widgets', 'compare_item', 'compare_outputs', 'timing_report',
-           'split_timing', 'bindings', 'used_names', 'draws_random', 'random_refs', 'is_random', 'scale_agrees',
-           'finite_agrees', 'compare_random', 'describe_value', 'compare_bindings', 'describe_bindings',
+           'split_timing', 'same_code', 'bindings', 'used_names', 'draws_random', 'random_refs', 'is_random',
+           'scale_agrees', 'finite_agrees', 'compare_random', 'describe_value', 'compare_bindings', 'describe_bindings',
            'stored_bindings', 'judge_cell']
 
 # %% ../nbs/05_compare.ipynb #e052c928
@@ -683,6 +683,15 @@ def _tree(code: str):
     try: return ast.parse(_python(code))
     except SyntaxError: return None
 
+def same_code(a: str, b: str) -> bool:
+    "Are `a` and `b` the same code, comments, blank lines, layout and a `%%reproduce` line aside?"
+    import ast
+    strip = lambda s: '\n'.join(l for l in _text(s).split('\n') if not l.lstrip().startswith('%%reproduce'))
+    ta, tb = _tree(strip(a)), _tree(strip(b))
+    if ta is not None and tb is not None: return ast.dump(ta) == ast.dump(tb)
+    flat = lambda s: re.sub(r'\s+', ' ', '\n'.join(l.split('#')[0] for l in strip(s).split('\n'))).strip()
+    return flat(a) == flat(b)
+
 def _params(args) -> list:
     "The parameter names of an `ast.arguments`, `*args`/`**kw` spelled with their stars."
     ps = [a.arg for a in getattr(args, 'posonlyargs', []) + args.args]
@@ -981,12 +990,16 @@ def judge_cell(book_cell, # a `learnkit.chapters.Cell` of the book
                outputs: list, # the learner cell's nbformat outputs, learnkit's verdict outputs included
                tol: Tolerance = Tolerance(), # `rel` for numbers, `band` for training tables; None: the defaults
                chapter=None, # the `Chapter`, so that randomness upstream of the cell is seen
+               code: str|None = None, # the learner's code, when known: an error of the book's own code says so
               ) -> Verdict:
     "The verdict on a learner cell's `outputs` against `book_cell`: pure, no store, no IPython."
     tol = tol or Tolerance()
     goal, book_times = split_timing(book_cell.outputs)
     outs, your_times = split_timing(outputs)
     v = compare_outputs(goal, outs, tol=tol.rel, band=tol.band)
+    if v.verdict == 'error' and code is not None and same_code(code, book_cell.code):
+        # not the learner's mistake: the book ran older libraries, and the error names what changed
+        return Verdict('error', ("the book's code as it is fails with the libraries installed here (the book ran older ones): " + v.detail)[:260])
     if v.verdict in ('error', 'expected-error'): return v
     if book_times:
         if not your_times: return Verdict('mismatch', 'expected a timing report (%time or %timeit), got none')

@@ -272,7 +272,7 @@ def reproduce_magic(magics, line, cell: str):
     tol = rl.tolerance(Tolerance(magics.tol, magics.band))  # --tol sets only `rel`, --band only `band`
     bound = bound_names(shell.user_ns, book, cell)
     # judged as `learnkit check` will judge the saved cell: its outputs and the verdict output holding `bound`
-    v = judge_cell(book, outputs + [dict(output_type='display_data', data={LEARNKIT_MIME: dict(bound=bound)}, metadata={})], tol, ch)
+    v = judge_cell(book, outputs + [dict(output_type='display_data', data={LEARNKIT_MIME: dict(bound=bound)}, metadata={})], tol, ch, code=cell)
     aid = record_attempt(ch.key, book.id, v, nb) if magics.record else None
     data, md = verdict_bundle(v, ch.key, book.id, bound)
     display(data, raw=True, metadata=md)

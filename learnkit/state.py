@@ -277,7 +277,7 @@ def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance
         if p.last:
             cs.status = p.status if not p.link else cs.status if cs.status != 'missing' else p.status
             if ran:
-                v = judge_cell(oc, rc.get('outputs') or [], _cell_tol(rc, tol), ch)
+                v = judge_cell(oc, rc.get('outputs') or [], _cell_tol(rc, tol), ch, code=''.join(rc.get('source') or ''))
                 cs.verdict, cs.detail = v.verdict, v.detail
                 rows[-1]['verdict'] = v.verdict
         elif cs.status == 'missing': cs.status = p.status

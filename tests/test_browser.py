@@ -3,7 +3,7 @@
 Run on its own with `pytest -m browser`. Skips (with the reason) when Chromium, playwright or JupyterLab are missing,
 unless `LEARNKIT_REQUIRE_BROWSER=1`, where a missing piece fails the test. Never runs `playwright install`: it drives the
 system Chromium (`/usr/bin/chromium`, or `LEARNKIT_CHROMIUM`)."""
-import json, os, re, secrets, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
+import contextlib, json, os, re, secrets, shutil, signal, socket, subprocess, sys, time, urllib.error, urllib.request
 from importlib.util import find_spec
 from pathlib import Path
 import pytest
@@ -146,29 +146,39 @@ def _need_browser_stack():
     _need(_chromium() is not None, f"Chromium not found at {os.environ.get('LEARNKIT_CHROMIUM', '/usr/bin/chromium')} "
                                    "(apt-get install -y chromium, or set LEARNKIT_CHROMIUM)")
 
+@contextlib.contextmanager
+def serving(server):
+    "`server` (a started `Lab` or subclass) for the length of a `with`: stopped afterwards, and nothing of it left running."
+    try: yield server
+    finally: server.stop()
+    assert server.proc.returncode is not None, 'the server did not stop'
+    assert not server.leftover, f'kernels still running after the server shut down: {server.leftover}'
+
+@contextlib.contextmanager
+def chromium_page(width=1400, height=1000):
+    "A headless Chromium page (system Chromium driven by playwright) that records console errors in `page.errors`."
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={'width': width, 'height': height})
+            page.errors = []
+            page.on('console', lambda m: m.type == 'error' and page.errors.append(m.text))
+            page.on('pageerror', lambda e: page.errors.append(f'page error: {e}'))
+            yield page
+        finally: browser.close()
+
 @pytest.fixture
 def e2e_lab(tmp_path):
     "A running JupyterLab server with its own HOME, Jupyter, IPython and learnkit folders under `tmp_path`."
     _need_browser_stack()
-    lab = Lab(tmp_path).start()
-    yield lab
-    lab.stop()
-    assert lab.proc.returncode is not None, 'the JupyterLab server did not stop'
-    assert not lab.leftover, f'kernels still running after the server shut down: {lab.leftover}'
+    with serving(Lab(tmp_path).start()) as lab: yield lab
 
 @pytest.fixture
 def e2e_page(tmp_path):
-    "A headless Chromium page (system Chromium driven by playwright) that records console errors in `page.errors`."
+    "A headless Chromium page for the JupyterLab tests."
     _need_browser_stack()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={'width': 1400, 'height': 1000})
-        page.errors = []
-        page.on('console', lambda m: m.type == 'error' and page.errors.append(m.text))
-        page.on('pageerror', lambda e: page.errors.append(f'page error: {e}'))
-        yield page
-        browser.close()
+    with chromium_page() as page: yield page
 
 # --- what a person does in the notebook: open it, wait for the kernel, run one cell at a time, read what is shown ---
 def _cells(page): return page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell')

@@ -6,7 +6,7 @@ import json, os, re, sys, time
 from importlib.metadata import PackageNotFoundError, version
 from importlib.util import find_spec
 import pytest
-from test_browser import CHROMIUM_ARGS, WIDGET_ERRORS, Lab, _chromium, _demo_ref, shoot, write_notebook
+from test_browser import WIDGET_ERRORS, Lab, _chromium, _demo_ref, chromium_page, serving, shoot, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.classic] + ([pytest.mark.timeout(180)] if find_spec('pytest_timeout') else [])
 CELL_TIMEOUT = 90_000  # ms for one cell: the first fastai import in a cold kernel is the slowest step
@@ -40,31 +40,16 @@ class Classic(Lab):
         return [sys.executable, '-m', 'notebook', '--no-browser', '--ip=127.0.0.1', f'--port={self.port}', '--port-retries=0',
                 f'--NotebookApp.token={self.token}', f'--notebook-dir={self.root}', '--NotebookApp.terminals_enabled=False']
 
-def _server(tmp_path, widgets=True):
-    _need_classic()
-    nb = Classic(tmp_path, widgets).start()
-    return nb
-
 @pytest.fixture
 def classic(tmp_path):
-    nb = _server(tmp_path)
-    yield nb
-    nb.stop()
-    assert not nb.leftover, f'kernels still running after the server shut down: {nb.leftover}'
+    _need_classic()
+    with serving(Classic(tmp_path).start()) as nb: yield nb
 
 @pytest.fixture
 def page(tmp_path):
-    "A headless Chromium page that records console errors in `page.errors`."
+    "A headless Chromium page for the classic notebook."
     _need_classic()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={'width': 1300, 'height': 1100})
-        pg.errors = []
-        pg.on('console', lambda m: m.type == 'error' and pg.errors.append(m.text))
-        pg.on('pageerror', lambda e: pg.errors.append(f'page error: {e}'))
-        yield pg
-        browser.close()
+    with chromium_page(1300, 1100) as pg: yield pg
 
 # --- what a person does in the classic notebook: open it, wait for the kernel, Shift+Enter one cell at a time ---
 def _cells(page): return page.locator('#notebook-container .cell')
@@ -156,8 +141,7 @@ def test_panel_falls_back_to_html_without_widgets(tmp_path, page):
     from playwright.sync_api import expect
     from learnkit.chapters import load_chapter
     chapter = load_chapter('demo')
-    server = _server(tmp_path, widgets=False)
-    try:
+    with serving(Classic(tmp_path, widgets=False).start()) as server:
         write_notebook(server.root/'plain.ipynb', ['%load_ext learnkit', '%lesson demo', '%lesson'])
         open_notebook(page, server, 'plain.ipynb')
         run_cell(page, 0)
@@ -170,4 +154,3 @@ def test_panel_falls_back_to_html_without_widgets(tmp_path, page):
         expect(run_cell(page, 2).locator('.output_wrapper .lk-fallback')).to_contain_text('demo')  # the dashboard too
         assert out.locator('.jupyter-widgets').count() == 0
         shoot(page, tmp_path/'classic_fallback.png')
-    finally: server.stop()

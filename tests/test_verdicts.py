@@ -225,3 +225,22 @@ def test_tol_and_band_are_separate(shell, chapter_file, book):
     assert _verdict(shell).verdict == 'mismatch'  # --band does not loosen numbers
     shell.run_cell(f"%%reproduce --tol 1e-3 {cells['eye'].id} --chapter {chapter_file}\nimport torch\ntorch.eye(3) * 4.001")
     assert _verdict(shell).verdict == 'close'  # options in any order
+
+def test_the_books_own_code_failing_on_newer_libraries_is_not_blamed_on_the_learner():
+    # the book ran numpy < 1.24, where `np.float` still existed; here it raises
+    from learnkit.chapters import parse_chapter
+    from learnkit.compare import judge_cell
+    book_code = "import numpy as np\nnp.float(3)"
+    ch = parse_chapter(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=[
+        dict(cell_type='markdown', metadata={}, source='# Old APIs'),
+        dict(cell_type='code', metadata={}, execution_count=1, source=book_code,
+             outputs=[dict(output_type='execute_result', execution_count=1, metadata={}, data={'text/plain': '3.0'})])]))
+    [cell] = ch.code_cells
+    typed = "%%reproduce " + cell.id + "\nimport numpy as np\n\nnp.float( 3 )  # as in the book"
+    mine = "import numpy as np\nnp.floot(3)"
+    run = execute([typed.split('\n', 1)[1], mine])
+    as_is = judge_cell(cell, run.cells[0].outputs, chapter=ch, code=typed)
+    assert as_is.verdict == 'error' and as_is.detail.startswith("the book's code as it is fails with the libraries installed here")
+    assert 'AttributeError' in as_is.detail and 'float' in as_is.detail
+    other = judge_cell(cell, run.cells[1].outputs, chapter=ch, code=mine)
+    assert other.verdict == 'error' and other.detail.startswith('AttributeError') and "book's code" not in other.detail
