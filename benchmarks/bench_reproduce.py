@@ -15,7 +15,7 @@ is), then with numbers changed (run M: up to three different ones, one at a time
 whose book value is random). Reported: the share of cells that ran offline in run A that run B
 gets a done verdict for (target >= 95%), and the share of output-changing mutations not judged done (target >= 95%).
 """
-import argparse, json, re, sys, tempfile, time
+import argparse, json, math, re, sys, tempfile, time
 from pathlib import Path
 
 SECTIONS = {
@@ -230,8 +230,9 @@ def _outputs(path) -> list:
 def _code_cells(ch) -> list: return [c for c in ch.cells if c.cell_type == 'code' and c.code.strip()]
 
 def run_chapter(key: str, d: Path, timeout: int):
-    "Runs A (the book, offline), B (its code under %%reproduce) and M (one number changed per cell) of chapter `key`, saved in `d`."
+    "Runs A (the book, offline), B (its code under %%reproduce) and M (numbers changed) of chapter `key`, saved in `d`."
     import nbformat
+    from learnkit.compare import is_random
     from learnkit.chapters import load_chapter
     v4 = nbformat.v4
     ch = load_chapter(key)
@@ -259,9 +260,13 @@ def run_chapter(key: str, d: Path, timeout: int):
     for k, c in enumerate(code):
         if c.kind in ('setup', 'hidden'): srcs.append(_setup(c)); continue
         ms = _mutations(c, ch, offline)
-        for m in ms: srcs += [SEED.format(k=k), m, SEED.format(k=k), c.code]  # the original re-runs after each one
+        for m in ms:
+            srcs += [SEED.format(k=k), m, SEED.format(k=k), c.code]  # the original re-runs after each one
+            if is_random(c, ch): srcs += [SEED.format(k=k + NOISE_SEED), c.code]  # and, for a random cell, on another draw
         if not ms: srcs.append(c.code)
     run(srcs, 'M')
+
+NOISE_SEED = 7919  # the other draw of a random cell: how much the book's own code moves from one run to the next
 
 MUTATIONS = 3  # per deterministic cell (each a different number); one per cell whose book value is random (training is slow)
 
@@ -302,15 +307,19 @@ def score_chapter(key: str, d: Path) -> dict:
         for o in outs_b[c.id]:
             x = (o.get('data') or {}).get(LEARNKIT_MIME)
             if isinstance(x, dict) and 'verdict' in x: live[c.id] = x['verdict']
-    outs_m, j, muts, mut_out, orig_out = [o or [] for o in _outputs(d/f'{ch.key}_M.ipynb')[1:]], 0, {}, {}, {}
+    outs_m, j, muts, mut_out, orig_out, noise_out = [o or [] for o in _outputs(d/f'{ch.key}_M.ipynb')[1:]], 0, {}, {}, {}, {}
     for c in code:
         ms = _mutations(c, ch, offline_ids)
         for i, m in enumerate(ms):
             muts[c.id, i], mut_out[c.id, i], orig_out[c.id, i] = m, outs_m[j+1], outs_m[j+3]; j += 4
+            if is_random(c, ch): noise_out[c.id, i] = outs_m[j+1]; j += 2
         if not ms: j += 1
     by_id = {c.id: c for c in offline}
     changed = [key for key in muts if key[0] in by_id and not err(mut_out[key]) and _comparable(mut_out[key]) != _comparable(orig_out[key])]
     caught = {key: judge_cell(by_id[key[0]], mut_out[key], chapter=book) for key in changed}
+    # a random cell's mutation moves its output beyond noise when it moves it further than another draw of the original does
+    beyond = [key for key in changed if key in noise_out and not err(noise_out[key])
+              and _distance(mut_out[key], orig_out[key]) > _distance(noise_out[key], orig_out[key])]
     return dict(key=ch.key, cells=len(book.code_cells), offline=len(offline),
                 done=sum(is_done(v.verdict) for v in verdicts.values()),
                 kinds={k: sum(v.verdict == k for v in verdicts.values()) for k in sorted({v.verdict for v in verdicts.values()})},
@@ -319,7 +328,28 @@ def score_chapter(key: str, d: Path) -> dict:
                 mutations=len(changed), caught=sum(not is_done(v.verdict) for v in caught.values()),
                 random_mutations=sum(is_random(by_id[r], book) for r, _ in changed),
                 random_caught=sum(not is_done(caught[key].verdict) for key in changed if is_random(by_id[key[0]], book)),
+                beyond_noise=len(beyond), beyond_caught=sum(not is_done(caught[key].verdict) for key in beyond),
                 missed=[(key[0], _changed_line(by_id[key[0]].code, muts[key])[:60], caught[key].line[:120]) for key in changed if is_done(caught[key].verdict)])
+
+def _distance(a: list, b: list) -> float:
+    "How far the outputs `a` are from `b`, with no verdict rule: inf when their kinds or wording differ, else the largest relative change of a number (1 - similarity for an image)."
+    from learnkit.compare import image_similarity, split_numbers
+    ca, cb = _comparable(a), _comparable(b)
+    if [k for k, _ in ca] != [k for k, _ in cb]: return math.inf
+    worst = 0.
+    for (k, x), (_, y) in zip(ca, cb):
+        if k == 'image':
+            try: worst = max(worst, 1 - image_similarity(x, y)[0])
+            except Exception: return math.inf
+            continue
+        (sx, nx), (sy, ny) = split_numbers(x), split_numbers(y)
+        if sx != sy or len(nx) != len(ny): return math.inf
+        for p, q in zip(nx, ny):
+            p, q = p.value, q.value
+            if p == q or (math.isnan(p) and math.isnan(q)): continue
+            if not (math.isfinite(p) and math.isfinite(q)): return math.inf
+            worst = max(worst, abs(p - q)/max(abs(p), abs(q), 1e-12))
+    return worst
 
 def _changed_line(code: str, mutated: str) -> str:
     "The line of `mutated` that differs from `code`."
@@ -338,7 +368,7 @@ def book_main(a) -> int:
         r = score_chapter(k, d)
         rows.append(r)
         print(f"{r['key']}: {r['done']}/{r['offline']} done of {r['cells']} cells ({r['offline']} ran offline), kinds {r['kinds']}; "
-              f"mutations caught {r['caught']}/{r['mutations']} (random cells {r['random_caught']}/{r['random_mutations']}); "
+              f"mutations caught {r['caught']}/{r['mutations']} (random cells {r['random_caught']}/{r['random_mutations']}, beyond noise {r['beyond_caught']}/{r['beyond_noise']}); "
               f"live %%reproduce verdict = offline verdict {r['live_agree']}/{r['live']} ({time.time()-t:.0f}s)", flush=True)
         for x in r['not_done']: print('   not done:', x)
         for x in r['missed']: print('   mutation missed:', x)
@@ -346,10 +376,12 @@ def book_main(a) -> int:
     off, done = sum(r['offline'] for r in rows), sum(r['done'] for r in rows)
     mu, ca = sum(r['mutations'] for r in rows), sum(r['caught'] for r in rows)
     rm, rc = sum(r['random_mutations'] for r in rows), sum(r['random_caught'] for r in rows)
+    bn, bc = sum(r['beyond_noise'] for r in rows), sum(r['beyond_caught'] for r in rows)
     print(f"TOTAL: book code as is -> done {done}/{off} = {done/max(off,1):.1%} of the cells that ran offline "
           f"({sum(r['cells'] for r in rows)} visible code cells)")
     print(f"       output-changing mutations caught: {ca}/{mu} = {ca/max(mu,1):.1%} in all; deterministic cells {ca-rc}/{mu-rm} = "
-          f"{(ca-rc)/max(mu-rm,1):.1%}; cells whose book value is random {rc}/{rm} = {rc/max(rm,1):.1%}")
+          f"{(ca-rc)/max(mu-rm,1):.1%}; cells whose book value is random {rc}/{rm} = {rc/max(rm,1):.1%}, "
+          f"of which moved further than another draw of the book's code moves: {bc}/{bn} = {bc/max(bn,1):.1%}")
     return 0 if done >= 0.95*off and ca - rc >= 0.95*(mu - rm) else 1
 
 if __name__ == '__main__': sys.exit(main())
