@@ -34,7 +34,7 @@ def _verdict(page, i):
     "Run cell `i` and return its output area once the verdict line is drawn."
     out = run_cell(page, i).locator('.jp-Cell-outputArea')
     from playwright.sync_api import expect
-    expect(out).to_contain_text(re.compile(r'[✓≈⏱⚄✗~○?→]'), timeout=30_000)
+    expect(out).to_contain_text(re.compile(r'[✓≈◷⚄✗~○?→]'), timeout=30_000)
     return out
 
 def _counts(text):
@@ -106,7 +106,7 @@ def test_learner_journey_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         _type_into(page, at[doubled.id], doubled.source.replace('* 2', '* 3'))
         expect(_verdict(page, at[doubled.id])).to_contain_text(re.compile(r'(✗ mismatch|~ shape-only)'))
         _type_into(page, at[timed.id], timed.source)
-        expect(_verdict(page, at[timed.id])).to_contain_text(re.compile(r'⏱ timed'))
+        expect(_verdict(page, at[timed.id])).to_contain_text(re.compile(r'◷ timed'))
         _type_into(page, at[rnd.id], rnd.source)
         expect(_verdict(page, at[rnd.id])).to_contain_text(re.compile(r'⚄ random'))
         _idle(page, lab)

@@ -85,7 +85,7 @@ def test_kinds_and_wording(book, learner_runs):
     ch, cells = book
     for name in ('time', 'timeit', 'cell_time'):
         assert cells[name].outputs and judge(book, name, run[name]).verdict == 'timed', name
-    assert judge(book, 'time_value', run['time_value']).line.startswith('⏱ timed: ran, and its result agrees')
+    assert judge(book, 'time_value', run['time_value']).line.startswith('◷ timed: ran, and its result agrees')
     v = judge(book, 'stats', run['stats'])
     assert v.line == '⚄ random: shape and scale agree'
     assert judge(book, 'upstream', run['upstream']).verdict == 'random'  # random through m1 and m2, drawn two cells up
