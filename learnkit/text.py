@@ -11,12 +11,23 @@ from .state import CellState, ReproductionState
 __all__ = ['short_path', 'cell_name', 'format_progress', 'format_check']
 
 # %% ../nbs/05d_text.ipynb #7ea05fbd
+def _cut(s: str, n: int) -> str:
+    "`s` in at most `n` characters, cut after a whole word with `…` when it is longer."
+    if len(s) <= n: return s
+    head = s[:max(n-1, 1)]
+    return (head.rsplit(' ', 1)[0] if ' ' in head.strip() else head).rstrip(' ,:;-') + '…'
+
 def short_path(path, width: int = 48) -> str:
-    "A section `path` as `A > B > C`, shortened from the middle to `width` characters so both ends stay readable."
+    """A section `path` as `A > B > C` in at most `width` characters, read from the top: the headings in between are
+    left out first (`A > … > C`), then the top one is cut at a word; the cell's own heading stays."""
     s = ' > '.join(path) if path else '(before the first heading)'
-    if len(s) <= width: return s
-    keep = width - 3
-    return s[:keep - keep//2] + '...' + s[len(s) - keep//2:]
+    if len(s) <= width or not path: return s
+    last = _cut(path[-1], width)
+    if len(path) == 1: return last
+    sep = ' > … > ' if len(path) > 2 else ' > '
+    room = width - len(sep) - len(last)
+    if room >= 8: return _cut(path[0], room) + sep + last
+    return '… > ' + _cut(path[-1], width - 4)
 
 def cell_name(c: CellState, total: int|None = None) -> str:
     "How the learner finds cell `c`: its `%%reproduce` ref, its section and its position."
