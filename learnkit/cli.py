@@ -177,7 +177,8 @@ def _(p):
 # %% ../nbs/12_cli.ipynb #64205577
 @command('report', 'write a self-contained progress page to share')
 def cmd_report(a) -> int:
-    from learnkit.report import report_data, report_json, write_report
+    from learnkit.report import report_data, report_json
+    from learnkit.report_render import write_report
     if a.json: _emit_json(report_json(report_data())); return 0
     p = write_report(a.out, markdown=a.markdown, force=a.force)
     print(f'wrote {p}')

@@ -122,7 +122,7 @@ def run_demo(folder=None, quick: bool = False) -> int:
     _step(n, total, 'repeat the chapter on a second tiny dataset: baseline first, comparison last')
     _repeat_step(out)
     _step(total, total, 'a report to share')
-    from learnkit.report import write_report
+    from learnkit.report_render import write_report
     p = write_report(out/'progress.html', folders=[out])
     print(f'  wrote {p}')
     print(f'\ndone in {time.time()-t0:.0f} s. Next: open {repro} in Jupyter and finish the last cell; '

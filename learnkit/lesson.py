@@ -13,7 +13,8 @@ from .chapters import load_chapter, locate, resolve
 from .progress import STEPS, ChapterStanding, chapter_progress, chapter_steps, course_progress, find_reproductions
 from .sessions import (daily_minutes, end_session as _end_row, fmt_minutes, fmt_when, mark_activity, minutes_per_week,
     sessions, start_session, streak, studied_minutes)
-from .report import timing_summary, weekly_chart_png
+from .report import timing_summary
+from .report_render import weekly_chart_png
 from .text import short_path
 from .goals import goal_of
 from .timing import fmt_time as fmt_seconds

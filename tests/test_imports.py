@@ -8,7 +8,7 @@ import learnkit
 PKG = Path(learnkit.__file__).resolve().parent  # the package under test: the checkout's, or the installed wheel's
 MODULES = sorted(p.stem for p in PKG.glob('*.py') if p.stem not in ('__init__', '_modidx'))
 CORE = ['core', 'rules', 'chapters', 'store', 'attempts', 'datasets', 'scaffold', 'compare', 'goals', 'align', 'state', 'text', 'diff',
-        'timing', 'bench', 'sessions', 'progress', 'report']
+        'timing', 'bench', 'sessions', 'progress', 'report', 'report_render']
 
 def _target(node: ast.AST, here: str) -> list:
     "The learnkit modules an import node names (`learnkit.x`, `.x`, `from learnkit import x`, `from . import x`)."

@@ -83,7 +83,7 @@ def test_lesson_accepts_a_path(shell, tmp_path, capsys):
     assert shell._learnkit_magics.chapter == 'my_notes' and _open()[0]['chapter'] == 'my_notes'
     page = L.DashboardModel().html()  # a chapter opened by path is named once, by its key
     assert '<code>my_notes</code>' in page and 'my_notes <code>' not in page
-    from learnkit.report import report_markdown
+    from learnkit.report_render import report_markdown
     assert '| `my_notes` |' in report_markdown()
 
 def test_checkbox_writes_the_store(tmp_path):

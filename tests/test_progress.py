@@ -3,14 +3,14 @@ import json, re, subprocess, sys
 from datetime import date, datetime
 from pathlib import Path
 import pytest
-from learnkit import progress as P, report as R, sessions as S
+from learnkit import progress as P, report as R, report_render as RR, sessions as S
 from learnkit.chapters import load_chapter
 from learnkit.store import get_store
 
 def T(*a): return datetime(*a).timestamp()
 
 def test_core_imports_nothing_heavy():
-    code = "import sys, learnkit.progress, learnkit.sessions, learnkit.report, learnkit.state; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
+    code = "import sys, learnkit.progress, learnkit.sessions, learnkit.report, learnkit.report_render, learnkit.state; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[]'
 
@@ -132,14 +132,14 @@ def _fill():
 
 def test_report_html_is_self_contained_and_escaped():
     _fill()
-    page = R.report_html()
+    page = RR.report_html()
     assert '<script' not in page and '<img src=x>' not in page and '&lt;img src=x&gt;' in page
     assert not re.search(r'''(?:src|href)\s*=\s*["']?(?:https?:)?//''', page)
     assert not re.search(r'<link|@import', page)
     imgs = re.findall(r'<img [^>]*src="([^"]+)"', page)
     assert len(imgs) == 2 and all(u.startswith('data:image/png;base64,') for u in imgs)  # weekly minutes, benchmark
     assert 'Stripes or Dots?' in page and '<td class="n">850.2</td>' in page and 'compute-bound' in page
-    md = R.report_markdown()
+    md = RR.report_markdown()
     assert '| learnkit demo: Stripes or Dots? (`demo`) | ✓·◐· | 25 min |' in md  # read ticked; %%reproduce ran a cell
 
 def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys):
@@ -150,9 +150,9 @@ def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys
     assert main(['report']) == 0 and (tmp_path/'progress.html').exists()
     assert main(['report']) == 1 and 'already exists' in capsys.readouterr().err
     assert main(['report', '--force']) == 0 and list(tmp_path.glob('progress.bak-*.html'))
-    p = R.write_report(tmp_path/'p.md', markdown=True)
+    p = RR.write_report(tmp_path/'p.md', markdown=True)
     assert p.read_text().startswith('# My fastbook progress')
-    with pytest.raises(LearnkitError): R.write_report(p, markdown=True)
+    with pytest.raises(LearnkitError): RR.write_report(p, markdown=True)
 
 def test_report_rows_are_the_state(tmp_path, monkeypatch, capsys):
     from learnkit.cli import main
@@ -168,8 +168,8 @@ def test_report_rows_are_the_state(tmp_path, monkeypatch, capsys):
     assert [(t['label'], t['runs'], t['latest'], t['best']) for t in rep['timings']] == [('one batch', 3, 0.018, 0.015)]
     d = R.report_data(folders=[tmp_path])
     text = f"{row['progress']['done']} of {row['progress']['cells']} done (4 written, 3 ran)"
-    assert text in R.report_markdown(d) and text in R.report_html(d)
-    assert '18 ms' in R.report_markdown(d) and '15 ms' in R.report_markdown(d)
+    assert text in RR.report_markdown(d) and text in RR.report_html(d)
+    assert '18 ms' in RR.report_markdown(d) and '15 ms' in RR.report_markdown(d)
 
 def _repeat(data, result, own=False, chapter='demo', finished=True):
     from learnkit.repeat_records import RepeatRecord, record_repeat
@@ -195,7 +195,7 @@ def test_the_report_lists_repeats_by_dataset_name_in_every_form(tmp_path, monkey
     from learnkit.cli import main
     _repeat(tmp_path/'home'/'my_stripes', 0.25)
     d = R.report_data(folders=[tmp_path])
-    md, page = R.report_markdown(d), R.report_html(d)
+    md, page = RR.report_markdown(d), RR.report_html(d)
     assert '| `demo` | my_stripes | image-folders | error_rate | 0.5000 | 0.2500 | 0.1000 |' in md
     assert ('<tr><td><code>demo</code></td><td>my_stripes</td><td>image-folders</td><td>error_rate</td><td class="n">0.5000</td>'
             '<td class="n">0.2500</td><td class="n">0.1000</td></tr>') in page
