@@ -242,8 +242,8 @@ class Cell:
 
     @property
     def visible(self) -> bool:
-        "A code cell the book shows (not `#hide`) with something in it: what a learner reproduces."
-        return self.kind == 'code' and bool(self.code.strip())
+        "A code cell the book shows (not `#hide`) with something to run in it (not only comments): what a learner reproduces."
+        return self.kind == 'code' and any(l.strip() and not l.lstrip().startswith('#') for l in self.code.split('\n'))
 
 @dataclass
 class Section:

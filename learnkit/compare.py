@@ -890,6 +890,8 @@ def _random_pair(kind: str, goal, got, band: float, direct: bool = True) -> str|
             # a list computed from random values (the top movies of a randomly initialised model): same length is what holds
             ng_, no_ = len(split_top(g[1:-1])), len(split_top(o[1:-1]))
             return None if ng_ == no_ else f'expected {ng_} items, got {no_}'
+        if not direct and _QUOTED.fullmatch(g) and _QUOTED.fullmatch(o):
+            return None  # a string picked by a random model (the title nearest in a random embedding): being one string is what holds
         if not _first_array(g) and not re.search(r'\d', g):
             # words drawn at random (text a language model generates, a batch shown as text): as many lines is what holds
             gl, ol = g.count('\n') + 1, o.count('\n') + 1
@@ -1009,7 +1011,13 @@ def judge_cell(book_cell, # a `learnkit.chapters.Cell` of the book
     if is_done(v.verdict): return v
     if v.verdict == 'no-goal':
         book = bindings(book_cell.code)
-        if not book: return v
+        if not book:
+            # a look-up (`learn.fine_tune??`), a file written, a side effect: in a book that keeps its outputs this cell
+            # truly shows and defines nothing, so running it is all there is to reproduce (a book stripped of its
+            # outputs cannot tell, and stays `no-goal`)
+            if chapter is None or not any(c.outputs for c in chapter.code_cells): return v
+            shown = [k for k, _ in output_items(outs) if k != 'stderr']
+            return Verdict('close' if shown else 'match', "nothing to show or define, as in the book; yours ran" + ('' if not shown else ' and shows some output'))
         yours = stored_bindings(outputs)
         if yours is None: return Verdict('no-goal', "the book's cell shows nothing; run it with %%reproduce to check what it defines")
         return compare_bindings(book, yours)

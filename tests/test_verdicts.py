@@ -244,3 +244,19 @@ def test_the_books_own_code_failing_on_newer_libraries_is_not_blamed_on_the_lear
     assert 'AttributeError' in as_is.detail and 'float' in as_is.detail
     other = judge_cell(cell, run.cells[1].outputs, chapter=ch, code=mine)
     assert other.verdict == 'error' and other.detail.startswith('AttributeError') and "book's code" not in other.detail
+
+def test_a_cell_that_shows_and_defines_nothing_is_done_once_it_ran():
+    # a look-up such as `math.sqrt??` shows nothing in a saved notebook and binds nothing: running it is all there is
+    from learnkit.chapters import parse_chapter
+    from learnkit.compare import judge_cell
+    sources = ["import math\nmath.pi", "math.sqrt??", "# the next cell is slow on a CPU: only a comment here"]
+    book = execute(sources)
+    ch = parse_chapter(json.loads(nbformat.writes(book)))
+    assert [c.code for c in ch.code_cells] == sources[:2]  # a cell of comments only is nothing to reproduce
+    look = ch.code_cells[1]
+    mine = execute(sources[:2]).cells[1].outputs
+    assert judge_cell(look, mine, chapter=ch).line == '✓ match: nothing to show or define, as in the book; yours ran'
+    # a chapter stripped of its outputs cannot tell a cell that shows nothing from one whose output was removed
+    for c in book.cells: c.outputs = []
+    bare = parse_chapter(json.loads(nbformat.writes(book)))
+    assert judge_cell(bare.code_cells[1], mine, chapter=bare).verdict == 'no-goal'
