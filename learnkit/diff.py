@@ -142,9 +142,11 @@ def render_html(result: dict, show_code: bool = False) -> str:
     for c in result['cells']: cells_by_sec.setdefault(tuple(c['section']), []).append(c)
     for sec in result['sections']:
         cs = cells_by_sec.get(tuple(sec['path']), [])
-        qa = f'; {sec["answered"]} of {sec["questions"]} questions answered' if sec['questions'] else ''
-        parts.append(f'<h2>{e(short_path(sec["path"], 90))}</h2><div class="row">{_bar(sec["done"], sec["written"], sec["cells"])}'
-                     f'<span>{sec["done"]} of {sec["cells"]} done, {sec["written"]} written, {sec["ran"]} ran{qa}</span></div>')
+        qa = f'{sec["answered"]} of {sec["questions"]} questions answered' if sec['questions'] else ''
+        if sec['cells']:  # a section of questions only has no cells to count
+            parts.append(f'<h2>{e(short_path(sec["path"], 90))}</h2><div class="row">{_bar(sec["done"], sec["written"], sec["cells"])}'
+                         f'<span>{sec["done"]} of {sec["cells"]} done, {sec["written"]} written, {sec["ran"]} ran{"; " + qa if qa else ""}</span></div>')
+        else: parts.append(f'<h2>{e(short_path(sec["path"], 90))}</h2><div class="row"><span>{qa or "nothing to reproduce"}</span></div>')
         for c in cs:
             k = _kind(c)
             state = f'{c["verdict"]}' if c['verdict'] else c['stage']

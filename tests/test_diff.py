@@ -224,6 +224,7 @@ def test_real_chapters(fastbook, tmp_path):
         assert 'To do:' in format_diff(r)
         page = render_html(r)
         assert 'data:image/png;base64,' in page and not re.search(r'<script', page, re.I)
+        assert 'questions answered' in page and '0 of 0 done' not in page  # the questionnaire counts questions, not cells
 
 def test_the_diff_never_shows_the_books_code_unless_asked(ch, tmp_path):
     "Missing cells are described by their goal and section; the book's code shows only with show_code (--show-code)."
