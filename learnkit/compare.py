@@ -416,36 +416,25 @@ def _frame(h: str) -> dict|None:
     shape = (int(m.group(1)), int(m.group(2))) if m else (len(rows), max((len(r) for r in rows), default=len(columns)))
     return dict(columns=columns, rows=rows, shape=shape)
 
-def _cell_agrees(a: str, b: str, tol: float) -> bool:
-    "Do two table cells hold the same text with numbers equal or within `tol`?"
-    (sa, na), (sb, nb) = split_numbers(a), split_numbers(b)
-    return sa == sb and len(na) == len(nb) and sum(compare_numbers(na, nb, tol)[:2]) == len(na)
-
 def compare_frames(g: dict, o: dict, tol: float = 1e-4) -> Verdict:
     "Compare two parsed HTML tables: shape, columns, then cell values with numbers within `tol`."
     if g['shape'] != o['shape']: return Verdict('mismatch', f"expected a table of shape {g['shape']}, got {o['shape']}")
     if g['columns'] != o['columns']:
         return Verdict('mismatch', f"expected columns {', '.join(c or '(index)' for c in g['columns'][:8])}")
     if len(g['rows']) != len(o['rows']): return Verdict('shape-only', 'same shape, other rows shown')
-    gnums, onums, other = [], [], 0
-    for gr, orow in zip(g['rows'], o['rows']):
-        for a, b in zip(gr, orow):
-            sa, na = split_numbers(a); sb, nb = split_numbers(b)
-            if sa != sb or len(na) != len(nb): other += 1
-            else: gnums += na; onums += nb
+    gnums, onums, bad = [], [], []  # bad: (row, column, yours) of each cell that differs
+    for r, (gr, orow) in enumerate(zip(g['rows'], o['rows'])):
+        for k, (a, b) in enumerate(zip(gr, orow)):
+            (sa, na), (sb, nb) = split_numbers(a), split_numbers(b)
+            if sa != sb or len(na) != len(nb): bad.append((r, k, b)); continue
+            gnums += na; onums += nb
+            if sum(compare_numbers(na, nb, tol)[:2]) < len(na): bad.append((r, k, b))
     eq, close, worst = compare_numbers(gnums, onums, tol)
-    n = len(gnums)
-    if other == 0 and eq == n: return Verdict('match')
-    if other == 0 and eq + close == n: return Verdict('close', f'max rel. diff {_fmt(worst)}', worst)
-    bad = other + n - eq - close
-    where = next(((r, k, b) for r, (gr, orow) in enumerate(zip(g['rows'], o['rows'])) for k, (a, b) in enumerate(zip(gr, orow))
-                  if not _cell_agrees(a, b, tol)), None)
-    at = ''
-    if where:
-        r, k, b = where
-        col = g['columns'][k] if k < len(g['columns']) and g['columns'][k] else 'the index'
-        at = f'; row {r+1}, column {col} differs (yours {b.strip()[:30]})'
-    return Verdict('mismatch', f"same shape {g['shape']} and columns{at}" + (f', {bad} cells differ' if bad > 1 else ''), worst or None)
+    if not bad: return Verdict('match') if eq == len(gnums) else Verdict('close', f'max rel. diff {_fmt(worst)}', worst)
+    r, k, b = bad[0]
+    col = g['columns'][k] if k < len(g['columns']) and g['columns'][k] else 'the index'
+    return Verdict('mismatch', f"same shape {g['shape']} and columns; row {r+1}, column {col} differs (yours {b.strip()[:30]})"
+                   + (f', {len(bad)} cells differ' if len(bad) > 1 else ''), worst or None)
 
 # %% ../nbs/05_compare.ipynb #964da9a3
 IMAGE_CLOSE = 0.9
@@ -686,10 +675,9 @@ def _tree(code: str):
 def same_code(a: str, b: str) -> bool:
     "Are `a` and `b` the same code, comments, blank lines, layout and a `%%reproduce` line aside?"
     import ast
-    strip = lambda s: '\n'.join(l for l in _text(s).split('\n') if not l.lstrip().startswith('%%reproduce'))
-    ta, tb = _tree(strip(a)), _tree(strip(b))
+    ta, tb = _tree(a), _tree(b)  # `_python` blanks magic lines, the `%%reproduce` line among them
     if ta is not None and tb is not None: return ast.dump(ta) == ast.dump(tb)
-    flat = lambda s: re.sub(r'\s+', ' ', '\n'.join(l.split('#')[0] for l in strip(s).split('\n'))).strip()
+    flat = lambda s: re.sub(r'\s+', ' ', '\n'.join(l.split('#')[0] for l in _python(s).split('\n'))).strip()
     return flat(a) == flat(b)
 
 def _params(args) -> list:
