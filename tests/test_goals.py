@@ -1,5 +1,5 @@
 "learnkit.goals: the one-line goal of a blank, from REAL kernel outputs and the real chapters, never giving the answer away."
-import json, re, subprocess, sys
+import re, subprocess, sys
 import pytest
 
 CELLS = {
@@ -19,13 +19,10 @@ CELLS = {
 @pytest.fixture(scope='module')
 def cells():
     "The cells above run once in a real kernel, as book cells (`Cell`s with their outputs)."
-    import nbformat
-    from nbclient import NotebookClient
+    from kernel_cells import plain, run_cells
     from learnkit.chapters import Cell
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in CELLS.values()]
-    NotebookClient(nb, timeout=300, kernel_name='python3', allow_errors=True).execute()
-    return {k: Cell(i, k, 'code', src, json.loads(json.dumps(c.outputs)), kind='code') for i, ((k, src), c) in enumerate(zip(CELLS.items(), nb.cells))}
+    nb = run_cells(CELLS.values())
+    return {k: Cell(i, k, 'code', src, plain(c.outputs), kind='code') for i, ((k, src), c) in enumerate(zip(CELLS.items(), nb.cells))}
 
 def test_goals_from_real_outputs(cells):
     from learnkit.goals import goal_of

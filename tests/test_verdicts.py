@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 nbformat = pytest.importorskip('nbformat')
-from nbclient import NotebookClient
+from kernel_cells import plain, run_cells
 
 BOOK = {
     'imports': "import torch, numpy as np\ntorch.set_printoptions(precision=4)",
@@ -45,12 +45,7 @@ MUTANTS = {
     'loss': ["((m1 @ m2) ** 2).mean(0)"],
 }
 
-def execute(sources, timeout=300):
-    "Run `sources` as cells of one fresh kernel; the executed notebook."
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    NotebookClient(nb, timeout=timeout, kernel_name='python3', allow_errors=True).execute()
-    return nb
+execute = run_cells
 
 @pytest.fixture(scope='module')
 def book():
@@ -65,7 +60,7 @@ def book():
 @pytest.fixture(scope='module')
 def learner_runs():
     "Three more kernels running the book's code as it is: three other random draws."
-    return [[json.loads(json.dumps(c.outputs)) for c in execute(list(BOOK.values())).cells] for _ in range(3)]
+    return [[plain(c.outputs) for c in execute(list(BOOK.values())).cells] for _ in range(3)]
 
 def judge(book, name, outputs):
     from learnkit.compare import judge_cell
@@ -100,20 +95,20 @@ def test_mutations_are_caught(book):
     names = [n for n, ms in MUTANTS.items() for _ in ms]
     # the mutant runs after the book's cells, in the state they leave
     nb = execute(list(BOOK.values()) + [m for ms in MUTANTS.values() for m in ms])
-    outs = [json.loads(json.dumps(c.outputs)) for c in nb.cells[len(BOOK):]]
+    outs = [plain(c.outputs) for c in nb.cells[len(BOOK):]]
     for name, code, o in zip(names, [m for ms in MUTANTS.values() for m in ms], outs):
         v = judge(book, name, o)
         assert not is_done(v.verdict), (name, code, v.line)
 
 def test_mismatch_points_where_without_the_book_value(book):
     nb = execute(["import torch", "torch.eye(3) * 4 + torch.tensor([[0, 0, 0], [0, 0, 0], [0, 0, 96.]])"])
-    v = judge(book, 'eye', json.loads(json.dumps(nb.cells[1].outputs)))
+    v = judge(book, 'eye', plain(nb.cells[1].outputs))
     assert v.detail == 'same shape (3, 3) and dtype; element [2, 2] differs (yours 100.)'
     assert '4.' not in v.detail
 
 def test_random_wrong_shape_and_scale_wording(book):
     nb = execute(["import torch", "torch.randn(3, 4)", "torch.randn(3, 3) * 100"])
-    outs = [json.loads(json.dumps(c.outputs)) for c in nb.cells]
+    outs = [plain(c.outputs) for c in nb.cells]
     v = judge(book, 'draw', outs[1])
     assert v.verdict == 'mismatch' and v.detail.endswith('expected shape (3, 3), got (3, 4)')
     v = judge(book, 'draw', outs[2])
@@ -177,7 +172,7 @@ def test_saved_verdict_output_judges_the_same_offline(chapter_file, book):
     nb = execute(["%load_ext learnkit", "import torch"] + [head + code for code, _ in cases])
     saved = nbformat.reads(nbformat.writes(nb), as_version=4)  # as a notebook file keeps it
     for cell, (code, want) in zip(saved.cells[2:], cases):
-        outs = json.loads(json.dumps(cell.outputs))
+        outs = plain(cell.outputs)
         mine = [o for o in outs if LEARNKIT_MIME in (o.get('data') or {})]
         assert mine and mine[0]['data'][LEARNKIT_MIME]['verdict'] == want, code
         assert judge_cell(cells['matmul'], outs, chapter=ch).verdict == want, code
