@@ -48,8 +48,8 @@ def runs_since_save(chapter: str, path, store=None) -> int:
     try: saved, here = p.stat().st_mtime, p.resolve()
     except OSError: return 0
     def same(nb):  # a front end names the notebook absolutely (VS Code) or from the server's root (Jupyter)
-        q = Path(nb or '')
         if not nb: return False
+        q = Path(nb)
         if q.is_absolute():
             try: return q.resolve() == here
             except (OSError, ValueError): return False
