@@ -17,7 +17,7 @@ readme = here/'README.md'
 test_reqs = _reqs('test_requirements')
 
 setuptools.setup(
-    name=cfg['lib_name'],
+    name=cfg.get('dist_name', cfg['lib_name']),
     version=cfg['version'],
     description=cfg['description'],
     long_description=readme.read_text(encoding='utf-8') if readme.exists() else '',

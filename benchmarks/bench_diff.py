@@ -7,7 +7,7 @@ reproduction (benchmarks/gen_repro.py) into a temp dir, then measures:
 
 1. commands: wall time of `learnkit diff CHAPTER REPRO --json` against nbdime's `nbdiff CHAPTER REPRO`, each
    pair run once per command (target: learnkit at most 1/5 of nbdiff);
-2. in process: `learnkit.diff.diff_notebooks(path, path)` (reading and parsing both files included, chapter cache
+2. in process: `learnkit.reproduce.diff.diff_notebooks(path, path)` (reading and parsing both files included, chapter cache
    cleared) against `nbdime.diff_notebooks(a, b)` on notebooks already read by nbformat, medians of `--repeat`
    runs each (target: at most 1/5);
 3. memory: tracemalloc peak of learnkit's diff per pair, and of a synthetic worst case (a 2 MB cell, 200 images);
@@ -45,8 +45,8 @@ def time_commands(pairs, env) -> list:
 def time_inprocess(pairs, repeat=3) -> list:
     "Seconds of learnkit's `diff_notebooks` (reading included) and nbdime's `diff_notebooks` (reading excluded)."
     import nbformat, nbdime
-    import learnkit.chapters as C
-    from learnkit.diff import diff_notebooks
+    import learnkit.book.chapters as C
+    from learnkit.reproduce.diff import diff_notebooks
     rows = []
     for orig, repro in pairs:
         ts = []
@@ -76,7 +76,7 @@ def worst_case(tmp: Path) -> tuple:
               [code(f'show_image(im{k})', [disp()]) for k in range(100)])
     repro = nb([code(big.replace('f(', 'g('))] + [code(f'show_image(im{k})', [disp()]) for k in range(100)])
     (tmp/'big.ipynb').write_text(json.dumps(orig)); (tmp/'big_repro.ipynb').write_text(json.dumps(repro))
-    from learnkit.diff import diff_notebooks
+    from learnkit.reproduce.diff import diff_notebooks
     diff_notebooks(tmp/'big.ipynb', tmp/'big_repro.ipynb')  # warm up: imports (the compare engine's too)
     t = time.perf_counter(); diff_notebooks(tmp/'big.ipynb', tmp/'big_repro.ipynb'); dt = time.perf_counter() - t
     tracemalloc.start(); diff_notebooks(tmp/'big.ipynb', tmp/'big_repro.ipynb')
@@ -100,7 +100,7 @@ def main():
         for k, x, y in rows: print(f'  {k:<18} learnkit {x:6.2f}  nbdiff {y:7.2f}  ratio {x/y:.3f}')
         lk, nd = sum(r[1] for r in rows), sum(r[2] for r in rows)
         print(f'  TOTAL              learnkit {lk:6.2f}  nbdiff {nd:7.2f}  ratio {lk/nd:.3f}  (target <= 0.2)')
-        print('## in process: learnkit.diff.diff_notebooks vs nbdime.diff_notebooks (s), learnkit peak memory')
+        print('## in process: learnkit.reproduce.diff.diff_notebooks vs nbdime.diff_notebooks (s), learnkit peak memory')
         rows = time_inprocess(pairs, a.repeat)
         for k, x, y, m in rows: print(f'  {k:<18} learnkit {x:6.3f}  nbdime {y:7.3f}  ratio {x/y:.3f}  peak {m/1e6:5.1f} MB')
         lk, nd = sum(r[1] for r in rows), sum(r[2] for r in rows)

@@ -1,4 +1,4 @@
-"""How much does learnkit.bench add over a hand-written loop, does it judge pipelines right, and what does --tune cost?
+"""How much does learnkit.bench.chapter add over a hand-written loop, does it judge pipelines right, and what does --tune cost?
 
 Run: python benchmarks/bench_pipeline.py [--tune-only]
 Prints the harness overhead against a hand-written loop timing the same dataloader in the same run
@@ -9,7 +9,7 @@ import statistics, sys, time, warnings
 warnings.filterwarnings('ignore')
 sys.path.insert(0, 'tests')
 from test_bench import _learner
-from learnkit.bench import time_dataloader, bench_learner, format_bench, tune_learner
+from learnkit.bench.chapter import time_dataloader, bench_learner, format_bench, tune_learner
 
 def hand_loop(dl, batches):
     "Items/s over `batches` batches after the first of each pass: what a learner would write by hand."
@@ -57,7 +57,7 @@ def main(rounds=7, batches=20):
         hand2.append(hand_loop(dl, batches))
     h, o, h2 = statistics.median(hand + hand2), statistics.median(ours), statistics.median(hand2)
     noise = 100 * abs(statistics.median(hand) / h2 - 1)
-    print(f'dataloader items/s: hand-written loop {h:.1f}, learnkit.bench {o:.1f}; harness overhead {100*(h/o-1):+.2f}% '
+    print(f'dataloader items/s: hand-written loop {h:.1f}, learnkit.bench.chapter {o:.1f}; harness overhead {100*(h/o-1):+.2f}% '
           f'(target <= 2%); noise floor (hand loop vs itself) {noise:.2f}%')
     slow = bench_learner(_learner(nn.Linear(8, 2), item_tfm=lambda v: (time.sleep(0.01), v)[1]), batches=3, progress=False, log=False)
     heavy = nn.Sequential(nn.Linear(8, 1536), *[m for _ in range(3) for m in (nn.ReLU(), nn.Linear(1536, 1536))], nn.ReLU(), nn.Linear(1536, 2))

@@ -39,8 +39,8 @@ def main():
     os.environ.setdefault('LEARNKIT_DATA_DIR', tempfile.mkdtemp(prefix='lk-bench-repeat-'))
     import nbformat
     from learnkit import chapters
-    from learnkit.repeat import suggestions, write_repeat, standin
-    from learnkit.scaffold import write_scaffold
+    from learnkit.repeat.plan import suggestions, write_repeat, standin
+    from learnkit.reproduce.scaffold import write_scaffold
     out = Path(tempfile.mkdtemp())
     names = [str(MULTICAT) if c == 'multicat' else c for c in a.chapters.split(',')]
     print(f"{'chapter':<16}{'dataset':<14}{'scaffold s':>11}{'repeat s':>10}{'ratio':>7}{'import s':>10}{'run s':>8}{'ratio':>7}")

@@ -113,9 +113,9 @@ def main():
     a = ap.parse_args()
     if a.book is not None: return book_main(a)
     import nbformat
-    from learnkit.chapters import load_chapter
-    from learnkit.compare import normalise_text, output_items
-    from learnkit.state import check_reproduction
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.compare import normalise_text, output_items
+    from learnkit.reproduce.state import check_reproduction
     def check_notebooks(orig, repro):
         st = check_reproduction(orig, repro, record=False)
         return dict(cells=[dict(ref=c.ref, verdict=c.verdict, detail=c.detail) for c in st.cells if c.verdict],
@@ -194,18 +194,18 @@ def main():
 
 PATCH = """import os, warnings; warnings.filterwarnings('ignore')
 import fastai.vision.all, fastai.text.all, fastai.tabular.all, fastai.collab
-from learnkit.bench import install_patches as _lk_install
+from learnkit.bench.chapter import install_patches as _lk_install
 _lk_patches = _lk_install(globals(), mode='tiny', note=lambda *a, **k: None)
 %load_ext learnkit"""
 SEED = "import random as _lk_r, numpy as _lk_np, torch as _lk_t\n_lk_r.seed({k}); _lk_np.random.seed({k}); _lk_t.manual_seed({k});"
 
 def _setup(c):
-    from learnkit.scaffold import setup_source
+    from learnkit.reproduce.scaffold import setup_source
     return setup_source(c.source)
 
 def _comparable(outputs):
     "What a cell shows, machine-independently, timing reports left out: to tell an output-changing mutation."
-    from learnkit.compare import normalise_text, output_items, split_timing
+    from learnkit.reproduce.compare import normalise_text, output_items, split_timing
     out = []
     for k, p in output_items(split_timing(outputs)[0]):
         if k == 'train': p = [dict(t, rows=[[x for x, c in zip(r, t['columns']) if c != 'time'] for r in t['rows']]) for t in p]
@@ -232,8 +232,8 @@ def _code_cells(ch) -> list: return [c for c in ch.cells if c.cell_type == 'code
 def run_chapter(key: str, d: Path, timeout: int):
     "Runs A (the book, offline), B (its code under %%reproduce) and M (numbers changed) of chapter `key`, saved in `d`."
     import nbformat
-    from learnkit.compare import is_random
-    from learnkit.chapters import load_chapter
+    from learnkit.reproduce.compare import is_random
+    from learnkit.book.chapters import load_chapter
     v4 = nbformat.v4
     ch = load_chapter(key)
     code = _code_cells(ch)
@@ -272,14 +272,14 @@ MUTATIONS = 3  # per deterministic cell (each a different number); one per cell 
 
 def _mutations(c, ch, offline) -> list[str]:
     "The mutated versions of cell `c` that run M executes, each followed by the original with the same seed."
-    from learnkit.compare import is_random
+    from learnkit.reproduce.compare import is_random
     if not (c.visible and c.kind not in ('setup', 'hidden') and c.id in offline): return []
     ms = [_book_mutate(c.code, k) for k in range(1 if is_random(c, ch) else MUTATIONS)]
     return [m for m in ms if m]
 
 def _book(ch, d: Path):
     "The chapter as run A left it (outputs of this machine), and the ids of its visible cells that ran offline."
-    from learnkit.chapters import parse_chapter
+    from learnkit.book.chapters import parse_chapter
     pa = d/f'{ch.key}_book.ipynb'
     book = parse_chapter(json.loads(pa.read_text()), path=pa)
     never = set(json.loads((d/f'{ch.key}_never.json').read_text())) if (d/f'{ch.key}_never.json').exists() else set()
@@ -290,9 +290,9 @@ def _book(ch, d: Path):
 
 def score_chapter(key: str, d: Path) -> dict:
     "Judge the saved runs of chapter `key` in `d` with the current `judge_cell`."
-    from learnkit.chapters import load_chapter
-    from learnkit.compare import LEARNKIT_MIME, is_random, judge_cell
-    from learnkit.rules import is_done
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.compare import LEARNKIT_MIME, is_random, judge_cell
+    from learnkit.reproduce.rules import is_done
     ch = load_chapter(key)
     code = _code_cells(ch)
     book, offline_ids = _book(ch, d)
@@ -333,7 +333,7 @@ def score_chapter(key: str, d: Path) -> dict:
 
 def _distance(a: list, b: list) -> float:
     "How far the outputs `a` are from `b`, with no verdict rule: inf when their kinds or wording differ, else the largest relative change of a number (1 - similarity for an image)."
-    from learnkit.compare import image_similarity, split_numbers
+    from learnkit.reproduce.compare import image_similarity, split_numbers
     ca, cb = _comparable(a), _comparable(b)
     if [k for k, _ in ca] != [k for k, _ in cb]: return math.inf
     worst = 0.

@@ -18,7 +18,7 @@ def main():
     if not files: sys.exit(f'no chapters in {a.fastbook}; pass a fastbook clone or set LEARNKIT_FASTBOOK')
     import nbformat, PIL.Image  # imports are not what is measured
     from learnkit import chapters
-    from learnkit.scaffold import write_scaffold
+    from learnkit.reproduce.scaffold import write_scaffold
     out = Path(tempfile.mkdtemp())
 
     def ref(f):

@@ -61,7 +61,7 @@ def agreement(ip, n_pairs):
 
 
 def _log_times(res, store, calls):
-    from learnkit.timing import log_result
+    from learnkit.timing.measure import log_result
     ts = []
     for _ in range(calls):
         res.device_info = {}  # as for a new run (the collected metadata itself stays cached per kernel)
@@ -70,8 +70,8 @@ def _log_times(res, store, calls):
 
 
 def overhead(ip, calls):
-    from learnkit.store import Store, get_store
-    from learnkit.timing import TimingResult, log_result, _CACHE
+    from learnkit.store.db import Store, get_store
+    from learnkit.timing.measure import TimingResult, log_result, _CACHE
     _CACHE.clear()
     res = TimingResult(1000, 7, [0.01]*7, label='overhead', source='pass')
     t0 = time.perf_counter(); log_result(res, store=Store(':memory:')); first = time.perf_counter()-t0
@@ -105,7 +105,7 @@ def overhead(ip, calls):
 
 def compare_cost(ip, calls):
     "What --compare adds to a call (latest run lookup, Mann-Whitney test, bootstrap CI of the ratio), and reading the line."
-    from learnkit.timeit_magic import parse_timeit_line
+    from learnkit.ui.timeit import parse_timeit_line
     ip.run_line_magic('timeit_log', '-q -n 1 -r 7 -l cmp pass')
     plain, cmp_ = [], []
     for _ in range(calls):

@@ -12,7 +12,7 @@ learner "ran", and adds headings, questions and answer cells like the scaffold d
 
 Nothing of the chapters is written into the repository: reproductions go to a temp dir or benchmarks/out/
 (gitignored). Scores: pair precision, recall and F1 over links to visible code cells, for learnkit's aligner
-(`learnkit.diff.diff_notebooks`) and for a naive greedy matcher (difflib ratio on the raw text, best pairs first).
+(`learnkit.reproduce.diff.diff_notebooks`) and for a naive greedy matcher (difflib ratio on the raw text, best pairs first).
 """
 from __future__ import annotations
 import argparse, ast, difflib, json, random, re, sys, tempfile, time
@@ -74,7 +74,7 @@ def _top_level_split(src: str) -> list|None:
 
 def generate(chapter_path, seed: int = 0, drop=.1, restyle=.3, insert=.1, split=.05, merge=.05, move=.03, provenance=.5):
     "A reproduction notebook dict for the chapter at `chapter_path`, and the true links `{(orig, repro)}`."
-    from learnkit.chapters import parse_chapter, read_notebook, resolve
+    from learnkit.book.chapters import parse_chapter, read_notebook, resolve
     rng = random.Random(seed)
     info = resolve(str(chapter_path))
     ch = parse_chapter(read_notebook(chapter_path), info, chapter_path)
@@ -136,7 +136,7 @@ def generate(chapter_path, seed: int = 0, drop=.1, restyle=.3, insert=.1, split=
 
 def greedy_baseline(chapter_path, nb: dict) -> set:
     "The naive matcher: difflib ratio of raw code text for every pair, best first, one-to-one, ratio >= 0.5."
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     ch = load_chapter(chapter_path)
     O = [(c.index, c.code) for c in ch.code_cells]
     R = [(j, re.sub(r'^%%reproduce[^\n]*\n?', '', c['source'] if isinstance(c['source'], str) else ''.join(c['source'])))
@@ -158,7 +158,7 @@ def greedy_baseline(chapter_path, nb: dict) -> set:
     return out
 
 def learnkit_links(chapter_path, repro_path) -> set:
-    from learnkit.diff import diff_notebooks
+    from learnkit.reproduce.diff import diff_notebooks
     r = diff_notebooks(chapter_path, repro_path)
     return {(p['orig'], p['repro']) for p in r['pairs'] if p['orig'] is not None and p['repro'] is not None}
 

@@ -64,7 +64,7 @@ def sync_vs_nosync(ip):
             ('GPU time from CUDA events', f'{statistics.median(synced.device_timings or [0])*1e3:.4g} ms')]
 
 def bench_rows(chapters, deadline, device):
-    from learnkit.bench import bench_chapter
+    from learnkit.bench.chapter import bench_chapter
     rows = []
     for ch in chapters:
         left = deadline - time.time()

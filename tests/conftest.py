@@ -9,8 +9,8 @@ FIXTURES = Path(__file__).parent/'fixtures'
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path, monkeypatch):
     "Each test gets its own learnkit data dir (and so its own SQLite store)."
-    from learnkit.core import config
-    from learnkit.store import reset_store
+    from learnkit.base.core import config
+    from learnkit.store.db import reset_store
     d = tmp_path/'lkdata'
     monkeypatch.setenv('LEARNKIT_DATA_DIR', str(d))
     monkeypatch.setattr(config, 'data_dir', '')

@@ -1,10 +1,10 @@
 "learnkit bench: real fastai learners on CPU, real subprocesses, a real SQLite store."
 import json, subprocess, sys, time
 import pytest
-from learnkit.core import LearnkitError
-from learnkit.bench import (bench_learner, bench_chapter, find_pipelines, format_bench, install_patches, time_dataloader,
+from learnkit.base.core import LearnkitError
+from learnkit.bench.chapter import (bench_learner, bench_chapter, find_pipelines, format_bench, install_patches, time_dataloader,
                             BenchRecord)
-from learnkit.chapters import parse_chapter
+from learnkit.book.chapters import parse_chapter
 
 pytestmark = pytest.mark.filterwarnings('ignore')
 
@@ -46,7 +46,7 @@ def test_heavy_model_on_trivial_data_is_compute_bound():
 def test_record_fields_restore_and_log(data_dir):
     import torch
     from torch import nn
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     learn = _learner(nn.Linear(8, 2))
     w = learn.model.weight.detach().clone()
     r = bench_learner(learn, batches=2, workers=(0, 1), progress=False, label='mine')
@@ -61,7 +61,7 @@ def test_record_fields_restore_and_log(data_dir):
 
 def test_ctrl_c_keeps_what_finished(data_dir):
     from torch import nn
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     learn = _learner(nn.Linear(8, 2))
     def stop(rec):
         if rec.loader_items_s and rec.step_items_s is None: raise KeyboardInterrupt
@@ -98,7 +98,7 @@ def test_subset_picks_the_fraction(tmp_path):
     import pandas as pd
     import fastai.data.transforms as tfms
     from fastai.vision.all import get_image_files
-    from learnkit.datasets import tiny_dataset
+    from learnkit.book.datasets import tiny_dataset
     pets, adult = tiny_dataset('PETS', tmp_path), tiny_dataset('ADULT_SAMPLE', tmp_path)
     n_files, n_rows = len(get_image_files(pets)), len(pd.read_csv(adult/'adult.csv'))
     ns = {}
@@ -112,8 +112,8 @@ def test_subset_picks_the_fraction(tmp_path):
     assert len(get_image_files(pets)) == n_files and len(pd.read_csv(adult/'adult.csv')) == n_rows
 
 def test_bench_demo_from_the_command_line(data_dir, capsys):
-    from learnkit.cli import main
-    from learnkit.store import get_store
+    from learnkit.cli.main import main
+    from learnkit.store.db import get_store
     t0 = time.time()
     code = main(['bench', 'demo', '--tiny', '--batches', '2', '--json'])
     took = time.time() - t0
@@ -125,7 +125,7 @@ def test_bench_demo_from_the_command_line(data_dir, capsys):
     assert took < 120
     rows = get_store().rows('benchmarks')
     assert [(x['chapter'], x['device']) for x in rows] == [('demo', 'cpu')]
-    try: from learnkit.timing import log_rows
+    try: from learnkit.timing.measure import log_rows
     except ImportError: return
     assert any(x.get('chapter') == 'demo' or 'demo' in json.dumps(x, default=str) for x in log_rows(kind='bench'))
 
@@ -150,14 +150,14 @@ def test_one_real_chapter(fastbook, data_dir):
     assert res[0].e2e_items_s > 0 and 'ML_SAMPLE (tiny)' in res[0].datasets
 
 def test_core_imports_stay_light():
-    code = ('import sys, learnkit.bench, learnkit.datasets\n'
+    code = ('import sys, learnkit.bench.chapter, learnkit.book.datasets\n'
             'bad = [m for m in ("torch", "fastai", "IPython", "ipywidgets", "pandas", "matplotlib", "nbformat") if m in sys.modules]\n'
             'print(",".join(bad))')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == '', out
 
 def test_efficiency_above_one_is_flagged_only_beyond_the_step_noise():
-    from learnkit.bench_record import BenchRecord, judge
+    from learnkit.bench.record import BenchRecord, judge
     steady = judge(BenchRecord(device='cpu', loader_items_s=1000., step_items_s=100., e2e_items_s=105., step_noise=0.1))
     assert round(steady.efficiency, 2) == 1.05 and 'above 1' not in (steady.note or '')
     busy = judge(BenchRecord(device='cpu', loader_items_s=1000., step_items_s=100., e2e_items_s=130., step_noise=0.1))

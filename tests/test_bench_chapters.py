@@ -1,7 +1,7 @@
 "learnkit bench on fixture chapters shaped like fastbook's hardest ones, in tiny mode on the CPU: real subprocesses, real fastai."
 import json
 import pytest
-from learnkit.bench import bench_chapter, find_pipelines, format_bench
+from learnkit.bench.chapter import bench_chapter, find_pipelines, format_bench
 
 pytestmark = pytest.mark.filterwarnings('ignore')
 

@@ -1,7 +1,7 @@
 "--tune: measured advice on real fastai learners (CPU, 2 cores are enough), and the CLI's --tune and --json."
 import json, os, time
 import pytest
-from learnkit.bench import bench_learner, format_bench, worker_counts
+from learnkit.bench.chapter import bench_learner, format_bench, worker_counts
 from test_bench import _learner  # one tiny real Learner for every bench test
 
 pytestmark = pytest.mark.filterwarnings('ignore')
@@ -43,7 +43,7 @@ def test_worker_counts():
     assert worker_counts(1) == [0] and worker_counts(2) == [0, 2] and worker_counts(8) == [0, 2, 4, 6, 8] and worker_counts(3) == [0, 2, 3]
 
 def test_bench_tune_from_the_command_line(data_dir, capsys):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     code = main(['bench', 'demo', '--tiny', '--batches', '2', '--tune', '--json'])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and len(out) == 1 and out[0]['error'] is None, out
@@ -57,7 +57,7 @@ def test_vision_pipelines_measure_presize_and_batch_augmentation(data_dir):
     from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, get_image_files, parent_label, RandomSplitter, Resize,
                                    RandomResizedCrop, FlipItem, aug_transforms, Learner, error_rate)
     from torch import nn
-    from learnkit.datasets import demo_data
+    from learnkit.book.datasets import demo_data
     p = demo_data(data_dir/'stripes')
     def learner(item_tfms):
         dls = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_image_files, get_y=parent_label, splitter=RandomSplitter(seed=0),

@@ -250,20 +250,20 @@ def test_lab_runs_learnkit_cell(e2e_lab, e2e_page, tmp_path):
 
 def _demo_ref(start):
     "The stable id (REF) of the demo chapter's code cell whose source starts with `start`."
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     return next(c.id for c in load_chapter('demo').code_cells if c.source.startswith(start))
 
 def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
     "A learner's first minutes: the lesson panel, the scaffold button, a `%%reproduce` verdict and a `%%timeit_log` line."
     from playwright.sync_api import expect
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     page, lab = e2e_page, e2e_lab
     chapter = load_chapter('demo')
     ref = _demo_ref('files = get_image_files(path)')
     write_notebook(lab.root/'study.ipynb', [
         '%load_ext learnkit',
         '%lesson demo',
-        'from fastai.vision.all import *\nfrom learnkit.datasets import demo_data\npath = demo_data()',
+        'from fastai.vision.all import *\nfrom learnkit.book.datasets import demo_data\npath = demo_data()',
         f'%%reproduce {ref}\nfiles = get_image_files(path)\nlen(files)',
         '%%timeit_log\nsum(range(1000))'])
     try:

@@ -84,13 +84,13 @@ def widget_errors(page): return [m for m in page.errors if any(re.search(p, m) f
 def test_learner_flow_in_classic_notebook(classic, page, tmp_path):
     "The JupyterLab journey in Notebook 6 + ipywidgets 7: the panel draws, its button works, a verdict and its buttons show."
     from playwright.sync_api import expect
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     chapter = load_chapter('demo')
     ref = _demo_ref('files = get_image_files(path)')
     write_notebook(classic.root/'study.ipynb', [
         '%load_ext learnkit',
         '%lesson demo',
-        'from fastai.vision.all import *\nfrom learnkit.datasets import demo_data\npath = demo_data()',
+        'from fastai.vision.all import *\nfrom learnkit.book.datasets import demo_data\npath = demo_data()',
         f'%%reproduce {ref}\nfiles = get_image_files(path)\nlen(files)',
         '%%timeit_log\nsum(range(1000))',
         'import ipywidgets\nipywidgets.IntSlider(description="control")',
@@ -129,7 +129,7 @@ def test_learner_flow_in_classic_notebook(classic, page, tmp_path):
         page.wait_for_timeout(500)
     finally: shoot(page, tmp_path/'classic_final.png')
     assert not widget_errors(page), widget_errors(page)
-    from learnkit.store import get_store, reset_store  # what the clicks recorded (the kernel's data folder is this test's)
+    from learnkit.store.db import get_store, reset_store  # what the clicks recorded (the kernel's data folder is this test's)
     assert classic.env['LEARNKIT_DATA_DIR'] == os.environ['LEARNKIT_DATA_DIR']
     reset_store()
     st = get_store()
@@ -139,7 +139,7 @@ def test_learner_flow_in_classic_notebook(classic, page, tmp_path):
 def test_panel_falls_back_to_html_without_widgets(tmp_path, page):
     "With the widget extension off the front end cannot draw widgets: the panel shows as HTML, never blank."
     from playwright.sync_api import expect
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     chapter = load_chapter('demo')
     with serving(Classic(tmp_path, widgets=False).start()) as server:
         write_notebook(server.root/'plain.ipynb', ['%load_ext learnkit', '%lesson demo', '%lesson'])

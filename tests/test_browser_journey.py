@@ -38,14 +38,14 @@ def _verdict(page, i):
     return out
 
 def _counts(text):
-    "`(done, cells, written, ran)` from a line like '2 of 7 cells done, 4 written, 5 ran'."
-    m = re.search(r'(\d+) of (\d+) cells done, (\d+) written, (\d+) ran', text)
-    assert m, f'no "N of M cells done, W written, R ran" in: {text[:800]!r}'
+    "`(done, cells, written, ran)` from a line like '2 of 7 cells done (4 written, 5 ran)' (`format_progress`, every view's phrasing)."
+    m = re.search(r'(\d+) of (\d+) cells done \((\d+) written, (\d+) ran\)', text)
+    assert m, f'no "N of M cells done (W written, R ran)" in: {text[:800]!r}'
     return tuple(int(g) for g in m.groups())
 
 def test_learner_journey_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
     from playwright.sync_api import expect
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     page, lab = e2e_page, e2e_lab
     page.on('dialog', lambda d: d.accept())
     # No autosave: what is on disk is what the learner saved.
@@ -141,7 +141,7 @@ def test_learner_journey_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         assert m, f'the diff gives no progress line: {dtext[:800]!r}'
         d, n, w, r = m.groups()
         panel.get_by_role('button', name='Refresh').click()
-        expect(panel).to_contain_text(f'Outline: {d} of {n} cells done, {w} written, {r} ran', timeout=30_000)
+        expect(panel).to_contain_text(f'Outline: {d} of {n} cells done ({w} written, {r} ran)', timeout=30_000)
         _idle(page, lab)
         ptext = panel.inner_text()
         shoot(page, tmp_path/'4_diff.png')

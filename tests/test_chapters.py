@@ -2,10 +2,10 @@
 import copy, http.server, json, os, subprocess, sys, threading, time
 from pathlib import Path
 import pytest
-from learnkit.core import LearnkitError, config
-from learnkit.chapters import (ALL_CHAPTERS, CHAPTERS, resolve, locate, load_chapter, read_notebook, parse_chapter,
+from learnkit.base.core import LearnkitError, config
+from learnkit.book.chapters import (ALL_CHAPTERS, CHAPTERS, resolve, locate, load_chapter, read_notebook, parse_chapter,
                                check_notebook, download, cache_dir)
-from learnkit.cli import main
+from learnkit.cli.main import main
 
 FIX = Path(__file__).parent/'fixtures'
 MINI = FIX/'lk_mini_chapter.ipynb'
@@ -110,7 +110,7 @@ def test_not_a_notebook_is_refused(server):
     assert not (cache_dir()/'09_tabular.ipynb').exists()
 
 def test_timeout_is_a_clear_error(server):
-    from learnkit.chapters import resolve as r
+    from learnkit.book.chapters import resolve as r
     t = time.time()
     with pytest.raises(LearnkitError, match='could not download 06_multicat.ipynb'): download(r('multicat'), timeout=0.5)
     assert time.time() - t < 3

@@ -33,7 +33,7 @@ def test_a_failure_is_one_line_and_exit_1(tmp_path):
 
 def _main(*argv):
     import contextlib, io
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try: rc = main([str(a) for a in argv])
@@ -42,8 +42,8 @@ def _main(*argv):
 
 def _demo_repro(tmp_path):
     import json
-    from learnkit.chapters import load_chapter
-    from learnkit.scaffold import write_scaffold
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.scaffold import write_scaffold
     ch = load_chapter('demo')
     p = write_scaffold('demo', out=tmp_path/'demo_reproduce.ipynb').path
     nb = json.loads(p.read_text())
@@ -86,7 +86,7 @@ def test_tolerance_flags(tmp_path):
 
 def test_log_lists_repeats_by_dataset_name(tmp_path):
     import json
-    from learnkit.repeat_records import RepeatRecord, record_repeat
+    from learnkit.repeat.records import RepeatRecord, record_repeat
     rc, out, _ = _main('log', '--kind', 'repeat')
     assert rc == 0 and out.strip() == 'no repeats yet: learnkit repeat CHAPTER --data PATH'
     record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'my_stripes'), 'image-folders', 'f', 18, 2, 'error_rate', 0.5, 0.25, 0.1, tiny=True))

@@ -22,7 +22,7 @@ def readme_colab_cells() -> list[str]:
     return [c for c in cells if c]
 
 def _demo_ref(start):
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     return next(c.id for c in load_chapter('demo').code_cells if c.source.startswith(start))
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_readme_colab_section_and_first_steps(colab_kernel, data_dir):
     assert any('%lesson 0' in c for c in readme) and any('learnkit export' in c for c in readme), readme
     ref = _demo_ref('files = get_image_files(path)')
     where = "import learnkit, sysconfig\nprint(learnkit.__file__, sysconfig.get_paths()['purelib'])"
-    steps = [f'from fastai.vision.all import *\nfrom learnkit.datasets import demo_data\npath = demo_data()',
+    steps = [f'from fastai.vision.all import *\nfrom learnkit.book.datasets import demo_data\npath = demo_data()',
              f'%%reproduce {ref}\nfiles = get_image_files(path)\nlen(files)',
              '%%timeit_log -n 20 -r 3\nsum(range(1000))',
              '!learnkit report --force',
@@ -75,7 +75,7 @@ def test_readme_colab_section_and_first_steps(colab_kernel, data_dir):
     ch4 = out[steps[4]]
     assert 'learnkit: studying 04_mnist_basics' in ch4 and 'Counting Things' in ch4, ch4
     assert 'or are downloaded once into' in ch4 and '/content/fastbook' in ch4, ch4
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     st = get_store()
     assert [r['verdict'] for r in st.rows('attempts', 'ref=?', (ref,))] == ['match']
     assert len(st.rows('timings')) == 1

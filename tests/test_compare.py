@@ -1,4 +1,4 @@
-"learnkit.compare on real outputs: every output type produced by running real code in a real kernel."
+"learnkit.reproduce.compare on real outputs: every output type produced by running real code in a real kernel."
 import json, re, subprocess, sys
 import pytest
 
@@ -54,7 +54,7 @@ def outs():
     return {k: plain(c.outputs) for k, c in zip(CELLS, run_cells(CELLS.values()).cells)}
 
 def V(outs, goal, got, **kw):
-    from learnkit.compare import compare_outputs
+    from learnkit.reproduce.compare import compare_outputs
     return compare_outputs(outs[goal], outs[got], **kw)
 
 def test_same_output_matches(outs):
@@ -90,7 +90,7 @@ def test_images_never_match(outs):
     assert V(outs, 'plot', 'plot_wide').verdict == 'mismatch'
 
 def test_training_tables(outs):
-    from learnkit.compare import output_items
+    from learnkit.reproduce.compare import output_items
     assert [k for k, _ in output_items(outs['fit_a'])] == ['train']
     v = V(outs, 'fit_a', 'fit_b')
     assert v.verdict in ('close', 'shape-only') and 'epochs' in v.detail
@@ -118,22 +118,22 @@ def test_addresses_errors_widgets_scalars(outs):
     assert V(outs, 'imports', 'scalar').verdict == 'no-goal'
 
 def test_learnkit_outputs_ignored(outs):
-    from learnkit.compare import LEARNKIT_MIME, is_learnkit_output
+    from learnkit.reproduce.compare import LEARNKIT_MIME, is_learnkit_output
     mine = {'output_type': 'display_data', 'data': {LEARNKIT_MIME: {'verdict': 'match'}, 'text/plain': '✓ match'}, 'metadata': {}}
     assert is_learnkit_output(mine)
     assert V({'a': outs['scalar'], 'b': outs['scalar'] + [mine]}, 'a', 'b').verdict == 'match'
 
 def test_core_imports_nothing_heavy():
-    code = "import sys, learnkit.compare; bad = [m for m in ('IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat', 'pandas', 'matplotlib') if m in sys.modules]; print(bad)"
+    code = "import sys, learnkit.reproduce.compare; bad = [m for m in ('IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat', 'pandas', 'matplotlib') if m in sys.modules]; print(bad)"
     assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout.strip() == '[]'
 
 def _nb(cells):
     return {'nbformat': 4, 'nbformat_minor': 5, 'metadata': {}, 'cells': cells}
 
 def test_check_notebooks_cli(tmp_path, capsys):
-    from learnkit.chapters import load_chapter
-    from learnkit.cli import main
-    from learnkit.store import get_store
+    from learnkit.book.chapters import load_chapter
+    from learnkit.cli.main import main
+    from learnkit.store.db import get_store
     ch = load_chapter('demo')
     cells = []
     for i, c in enumerate(ch.code_cells):

@@ -2,8 +2,8 @@
 import hashlib, time
 from pathlib import Path
 import pytest
-from learnkit.core import LearnkitError
-from learnkit.datasets import TINY_DATASETS, tiny_dataset, tiny_name, demo_data
+from learnkit.base.core import LearnkitError
+from learnkit.book.datasets import TINY_DATASETS, tiny_dataset, tiny_name, demo_data
 
 pytestmark = pytest.mark.filterwarnings('ignore')
 
@@ -192,7 +192,7 @@ def test_human_numbers(tiny):
 def test_demo_data_still_matches_the_demo_chapter(tmp_path):
     "The demo chapter's stored outputs were made from these pixels: `demo_data` must keep drawing exactly them."
     import re
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     from fastai.vision.all import PILImage, tensor, get_image_files
     ch = load_chapter('demo')
     p = demo_data(tmp_path/'sd')

@@ -18,7 +18,7 @@ def test_demo_runs_the_study_loop(tmp_path):
     m = re.search(r'demo: (\d+) of 11 cells done \(10 written, 10 ran\)', out)
     assert m and f'demo (Stripes or Dots?): {m.group(1)} of 11 cells done (10 written, 10 ran)' in out
     assert "'demo: one batch': median" in out
-    from learnkit.store import Store
+    from learnkit.store.db import Store
     s = Store(tmp_path/'data'/'learnkit.db')
     verdicts = [a['verdict'] for a in s.rows('attempts', 'chapter=?', ('demo',))]
     assert verdicts.count('mismatch') == 1 and verdicts.count('match') >= 6
@@ -30,13 +30,13 @@ def test_demo_runs_the_study_loop(tmp_path):
     rep_nb = folder/'demo_repeat.ipynb'
     assert rep_nb.exists() and json.loads(rep_nb.read_text())['nbformat'] == 4
     assert out.index('baseline (most frequent class') < out.index("the chapter's own result")
-    from learnkit.repeat_records import repeats, repeat_done
+    from learnkit.repeat.records import repeats, repeat_done
     [rec] = repeats('demo', s)
     assert rec.finished and not rec.own and rec.tiny and rec.dataset and rec.baseline is not None and rec.result is not None
     assert repeat_done('demo', s)
     html = (folder/'progress.html').read_text()
     assert 'Stripes or Dots?' in html and '<script src=' not in html
-    assert f'{m.group(1)} of 11 done (10 written, 10 ran)' in html  # the report's row is the same state
+    assert f'{m.group(1)} of 11 cells done (10 written, 10 ran)' in html  # the report's row is the same state
     assert (f'<tr><td><code>demo</code></td><td>{rec.dataset}</td><td>{rec.kind}</td><td>{rec.metric}</td><td class="n">{rec.baseline:.4f}</td>'
             f'<td class="n">{rec.result:.4f}</td>') in html and str(tmp_path) not in html  # the report lists the repeat by its name
 

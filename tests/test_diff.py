@@ -2,12 +2,12 @@
 import copy, json, re, subprocess, sys, time
 from pathlib import Path
 import pytest
-from learnkit.core import LearnkitError
-from learnkit.chapters import load_chapter
-from learnkit.align import STATUSES, align, code_similarity
-from learnkit.diff import diff_notebooks, format_diff, render_html
-from learnkit.goals import goal_of
-from learnkit.state import PROGRESS_KEYS, reproduction_state
+from learnkit.base.core import LearnkitError
+from learnkit.book.chapters import load_chapter
+from learnkit.reproduce.align import STATUSES, align, code_similarity
+from learnkit.reproduce.diff import diff_notebooks, format_diff, render_html
+from learnkit.reproduce.goals import goal_of
+from learnkit.reproduce.state import PROGRESS_KEYS, reproduction_state
 
 FIX = Path(__file__).parent/'fixtures'
 CHAPTER = FIX/'diff_chapter.ipynb'
@@ -34,7 +34,7 @@ def by_orig(r):
     return out
 
 def test_provenance_from_the_scaffold(ch, tmp_path):
-    from learnkit.scaffold import scaffold
+    from learnkit.reproduce.scaffold import scaffold
     nb = scaffold(CHAPTER)
     blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
     vis = ch.code_cells
@@ -91,7 +91,7 @@ def test_similarity_normalises_code():
     assert code_similarity('learn.fit(1)', 'dls.show_batch()') < 0.3
 
 def test_sections_and_questions(ch, tmp_path):
-    from learnkit.scaffold import scaffold
+    from learnkit.reproduce.scaffold import scaffold
     nb = scaffold(CHAPTER)
     vis = ch.code_cells
     blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
@@ -120,7 +120,7 @@ def test_json_shape(tmp_path):
     r = diff_notebooks(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')]))
     back = json.loads(json.dumps(r))
     assert set(back) == {'progress', 'pairs', 'cells', 'sections', 'summary'}
-    assert tuple(back['progress']) == PROGRESS_KEYS and back['progress'] == reproduction_state(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')])).progress
+    assert tuple(back['progress']) == PROGRESS_KEYS and back['progress'] == reproduction_state(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')])).progress.to_dict()
     for p in back['pairs']:
         assert {'orig', 'repro', 'status', 'similarity', 'verdict'} <= set(p) and p['status'] in STATUSES
         assert (p['orig'] is None) == (p['status'] == 'extra') and (p['repro'] is None) == (p['status'] == 'missing')
@@ -163,7 +163,7 @@ def test_bad_inputs(tmp_path):
         diff_notebooks('mnist_basic', write(tmp_path, notebook([code('x = 1')])))
 
 def _cli(*args):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     import contextlib, io
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -172,7 +172,7 @@ def _cli(*args):
     return rc, out.getvalue(), err.getvalue()
 
 def test_cli(tmp_path):
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     vis = load_chapter(CHAPTER).code_cells
     repro = write(tmp_path, notebook([code(vis[0].code, vis[0].id, vis[0].outputs, 1), code(vis[1].code)]))
     rc, out, err = _cli('diff', CHAPTER, repro)
@@ -194,7 +194,7 @@ def test_cli(tmp_path):
 def test_diff_path_stays_light(tmp_path):
     "The diff command imports neither torch, fastai, IPython nor nbformat."
     repro = write(tmp_path, notebook([code('x = 1')], chapter='demo'))
-    prog = ("import sys; from learnkit.cli import main; rc = main(['diff', 'demo', %r, '--json']);"
+    prog = ("import sys; from learnkit.cli.main import main; rc = main(['diff', 'demo', %r, '--json']);"
             "bad = [m for m in ('torch', 'fastai', 'IPython', 'nbformat', 'ipywidgets', 'pandas', 'matplotlib') if m in sys.modules];"
             "print('BAD', bad, file=sys.stderr); sys.exit(rc or bool(bad))") % str(repro)
     r = subprocess.run([sys.executable, '-c', prog], capture_output=True, text=True, env={**__import__('os').environ, 'LEARNKIT_DATA_DIR': str(tmp_path/'d')})
@@ -228,7 +228,7 @@ def test_real_chapters(fastbook, tmp_path):
 
 def test_the_diff_never_shows_the_books_code_unless_asked(ch, tmp_path):
     "Missing cells are described by their goal and section; the book's code shows only with show_code (--show-code)."
-    from learnkit.scaffold import scaffold
+    from learnkit.reproduce.scaffold import scaffold
     nb = scaffold(CHAPTER)
     blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
     vis = ch.code_cells
@@ -252,7 +252,7 @@ def html_escape(s):
     return html.escape(s)
 
 def test_section_paths_are_shortened_from_the_middle():
-    from learnkit.text import short_path
+    from learnkit.reproduce.text import short_path
     p = ('Training a Digit Classifier', 'Stochastic Gradient Descent (SGD)', 'An End-to-End SGD Example', 'Step 7: Stop')
     s = short_path(p, 48)
     assert s == 'Training a Digit Classifier > … > Step 7: Stop'  # whole headings, the top one and the cell's own

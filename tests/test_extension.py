@@ -2,7 +2,7 @@
 import json, subprocess, sys, textwrap
 import pytest
 
-CORE = ['core', 'chapters', 'store', 'datasets', 'scaffold', 'compare', 'diff', 'timing', 'bench', 'progress']
+CORE = ['base.core', 'book.chapters', 'store.db', 'book.datasets', 'reproduce.scaffold', 'reproduce.compare', 'reproduce.diff', 'timing.measure', 'bench.chapter', 'study.progress']
 HEAVY = ['IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat', 'pandas', 'matplotlib']
 
 def _py(code):
@@ -59,8 +59,8 @@ def test_hooks_are_removed_on_unload(shell):
     assert len(calls) == n
 
 def test_config_sets_the_data_dir(shell, tmp_path):
-    from learnkit.core import data_dir
-    from learnkit.store import get_store
+    from learnkit.base.core import data_dir
+    from learnkit.store.db import get_store
     shell.run_line_magic('config', f"LearnkitMagics.data_dir = {str(tmp_path/'mine')!r}")
     assert data_dir() == tmp_path/'mine'
     assert get_store().path == str(tmp_path/'mine'/'learnkit.db')

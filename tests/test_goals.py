@@ -1,4 +1,4 @@
-"learnkit.goals: the one-line goal of a blank, from REAL kernel outputs and the real chapters, never giving the answer away."
+"learnkit.reproduce.goals: the one-line goal of a blank, from REAL kernel outputs and the real chapters, never giving the answer away."
 import re, subprocess, sys
 import pytest
 
@@ -20,12 +20,12 @@ CELLS = {
 def cells():
     "The cells above run once in a real kernel, as book cells (`Cell`s with their outputs)."
     from kernel_cells import plain, run_cells
-    from learnkit.chapters import Cell
+    from learnkit.book.chapters import Cell
     nb = run_cells(CELLS.values())
     return {k: Cell(i, k, 'code', src, plain(c.outputs), kind='code') for i, ((k, src), c) in enumerate(zip(CELLS.items(), nb.cells))}
 
 def test_goals_from_real_outputs(cells):
-    from learnkit.goals import goal_of
+    from learnkit.reproduce.goals import goal_of
     g = {k: goal_of(c) for k, c in cells.items()}
     assert g['tensor'] == '→ a (3, 3) float tensor'
     assert g['def'] == '→ defines `matmul(a, b)`'
@@ -39,9 +39,9 @@ def test_goals_from_real_outputs(cells):
     assert '42' not in g['count']  # never the value
 
 def test_goals_of_the_real_chapters_never_give_the_answer(fastbook):
-    from learnkit.chapters import load_chapter
-    from learnkit.compare import normalise_text, output_items
-    from learnkit.goals import goal_of
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.compare import normalise_text, output_items
+    from learnkit.reproduce.goals import goal_of
     for p in sorted(fastbook.glob('[0-9][0-9]_*.ipynb')):
         ch = load_chapter(str(p))
         for c in ch.code_cells:
@@ -55,5 +55,5 @@ def test_goals_of_the_real_chapters_never_give_the_answer(fastbook):
                 assert num not in g, (p.stem, num, g)
 
 def test_core_imports_nothing_heavy():
-    code = "import sys, learnkit.goals; print([m for m in ('IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat') if m in sys.modules])"
+    code = "import sys, learnkit.reproduce.goals; print([m for m in ('IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat') if m in sys.modules])"
     assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True).stdout.strip() == '[]'

@@ -3,8 +3,8 @@ record and problems inspect finds for each."""
 import csv, json, random
 from pathlib import Path
 import pytest
-from learnkit.core import LearnkitError
-from learnkit.inspection import inspect_data, format_info, KINDS
+from learnkit.base.core import LearnkitError
+from learnkit.repeat.inspection import inspect_data, format_info, KINDS
 
 def img(path, size=(24, 20), colour=None, rng=random.Random(0)):
     from PIL import Image
@@ -157,7 +157,7 @@ def test_to_dict_is_json(tmp_path):
     assert d['kind'] == 'image-folders' and d['problems'] == [] and d['multi_label'] is False
 
 def test_the_helpers_repeat_uses_are_public():
-    from learnkit.inspection import class_of, file_ext, split_of
+    from learnkit.repeat.inspection import class_of, file_ext, split_of
     assert file_ext('a/B.JPG') == '.jpg' and file_ext('README') == ''
     assert class_of(('train', 'robin', '1.png')) == 'robin' and class_of(('train', '1.png')) == ''
     assert split_of(('valid', 'robin', '1.png')) == 'valid' and split_of(('robin', '1.png')) == ''

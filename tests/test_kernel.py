@@ -79,7 +79,7 @@ def widget_strings(nb, root):
 def view_ids(cell): return [o.data[WIDGET_VIEW]['model_id'] for o in cell.outputs if WIDGET_VIEW in o.get('data', {})]
 
 def _demo_ref(start):
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     return next(c.id for c in load_chapter('demo').code_cells if c.source.startswith(start))
 
 # Clicks the panel's button the way the front end does (a click event calls its handlers in the kernel).
@@ -90,7 +90,7 @@ _all = getattr(_w, '_instances', None) or ipywidgets.Widget.widgets
 
 def test_every_magic_in_a_kernel(e2e_kernel):
     "A study session in a real kernel: panel, scaffold button, plan, verdicts, timings, dashboard, unload and reload."
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     ch = load_chapter('demo')
     ref = _demo_ref('files = get_image_files(path)')
     cells = dict(
@@ -98,7 +98,7 @@ def test_every_magic_in_a_kernel(e2e_kernel):
         panel='%lesson demo',
         click=CLICK.format('Scaffold reproduction'),
         plan='%%lesson demo\nreproduce the data section and the baseline',
-        setup='from fastai.vision.all import *\nfrom learnkit.datasets import demo_data\npath = demo_data()',
+        setup='from fastai.vision.all import *\nfrom learnkit.book.datasets import demo_data\npath = demo_data()',
         match=f'%%reproduce {ref}\nfiles = get_image_files(path)\nlen(files)',
         mismatch=f'%%reproduce {ref}\nlen(files) + 1',
         time_cell='%%timeit_log -n 50 -r 3\nsum(range(1000))',
@@ -131,7 +131,7 @@ def test_every_magic_in_a_kernel(e2e_kernel):
     assert 'demo' in shown(c['dashboard']) and view_ids(c['dashboard'])  # the course dashboard lists the chapter studied
     assert 'left: []' in shown(c['unload'])
     # What the kernel recorded: the plan of the %%lesson session, both attempts and every logged timing.
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     st = get_store()
     assert any('reproduce the data section' in json.dumps(r['plan']) for r in st.rows('sessions')), st.rows('sessions')
     assert sorted(r['verdict'] for r in st.rows('attempts', 'ref=?', (ref,))) == ['match', 'mismatch']

@@ -2,8 +2,9 @@
 import json, time
 import pytest
 import ipywidgets as widgets
-from learnkit import lesson as L
-from learnkit.store import get_store
+from learnkit.ui import lesson as L
+from learnkit.ui.widgets import find_widget
+from learnkit.store.db import get_store
 
 def _text(out):
     "Everything an Output widget shows, as text."
@@ -15,28 +16,28 @@ def test_lesson_starts_a_session_and_shows_the_panel(shell, capsys):
     shell.run_line_magic('lesson', 'demo')
     m = shell._learnkit_magics
     out = capsys.readouterr().out
-    assert m.chapter == 'demo' and m.session == _open()[0]['id']
+    assert m.state.chapter == 'demo' and m.state.session == _open()[0]['id']
     assert 'learnkit: studying demo; session' in out
     assert 'Outline:' in out and '[ ] Read the chapter' in out  # the text/plain fallback of the panel
-    assert isinstance(m.panel, widgets.VBox) and L.find_widget(m.panel, widgets.Button, 'Scaffold reproduction')
+    assert isinstance(m.state.panel, widgets.VBox) and find_widget(m.state.panel, widgets.Button, 'Scaffold reproduction')
 
 def test_cell_form_records_the_plan_and_a_new_lesson_ends_the_previous(shell, capsys):
     shell.run_line_magic('lesson', 'demo --no-panel')
-    first = shell._learnkit_magics.session
+    first = shell._learnkit_magics.state.session
     shell.run_cell_magic('lesson', '4 --no-panel', 'goal: reproduce the pixel-similarity baseline, 1h30\n')
     m = shell._learnkit_magics
-    assert m.chapter == '04_mnist_basics' and m.session != first
+    assert m.state.chapter == '04_mnist_basics' and m.state.session != first
     rows = {r['id']: r for r in get_store().rows('sessions')}
-    assert rows[first]['end'] is not None and rows[m.session]['end'] is None
-    assert rows[m.session]['plan'].startswith('goal: reproduce the pixel-similarity baseline')
-    model = L.PanelModel('04_mnist_basics', session=m.session)
+    assert rows[first]['end'] is not None and rows[m.state.session]['end'] is None
+    assert rows[m.state.session]['plan'].startswith('goal: reproduce the pixel-similarity baseline')
+    model = L.PanelModel('04_mnist_basics', session=m.state.session)
     assert 'of 1 h 30 min planned (goal: reproduce the pixel-similarity baseline)' in model.time_text()
 
 def test_lesson_end_and_activity_hook(shell, capsys):
     shell.run_line_magic('lesson', 'demo --no-panel')
     m = shell._learnkit_magics
-    sid = m.session
-    m._lesson_mark = time.time() - 120  # the last mark is two minutes old: the next cell run marks again
+    sid = m.state.session
+    m.state.last_mark = time.time() - 120  # the last mark is two minutes old: the next cell run marks again
     shell.run_cell('x = 1')
     marks = [json.loads(e['data'])['session'] for e in get_store().rows('events', "kind='activity'")]
     assert marks == [sid]
@@ -44,7 +45,7 @@ def test_lesson_end_and_activity_hook(shell, capsys):
     assert len(get_store().rows('events', "kind='activity'")) == 1
     capsys.readouterr()
     shell.run_line_magic('lesson', '--end')
-    assert m.session is None and not _open()
+    assert m.state.session is None and not _open()
     assert 'learnkit: ended your session on demo:' in capsys.readouterr().out
     shell.run_line_magic('lesson', '--end')
     assert 'no study session is open' in capsys.readouterr().out
@@ -62,9 +63,9 @@ def test_dashboard(shell, capsys):
     shell.run_line_magic('lesson', '')
     out = capsys.readouterr().out
     assert 'Course:' in out and 'streak:' in out and '01_intro' in out and '20_conclusion' in out
-    d = shell._learnkit_magics.dashboard
+    d = shell._learnkit_magics.state.dashboard
     assert isinstance(d, widgets.VBox)
-    img = L.find_widget(d, widgets.Image)
+    img = find_widget(d, widgets.Image)
     assert img is not None and bytes(img.value).startswith(b'\x89PNG')
     table = next(w.value for w in d.children if isinstance(w, widgets.HTML) and '<table>' in w.value)
     assert 'Stripes or Dots?' in table and '✓···' in table
@@ -73,22 +74,22 @@ def test_unknown_chapter_is_one_line(shell, capsys):
     shell.run_line_magic('lesson', 'mnist_basic')
     cap = capsys.readouterr()
     assert cap.err.strip() == "learnkit: no chapter 'mnist_basic'; did you mean 04_mnist_basics?"
-    assert shell._learnkit_magics.chapter is None and not get_store().rows('sessions')
+    assert shell._learnkit_magics.state.chapter is None and not get_store().rows('sessions')
 
 def test_lesson_accepts_a_path(shell, tmp_path, capsys):
-    from learnkit.chapters import demo_path
+    from learnkit.book.chapters import demo_path
     p = tmp_path/'my_notes.ipynb'
     p.write_bytes(demo_path().read_bytes())
     shell.run_line_magic('lesson', f'{p} --no-panel')
-    assert shell._learnkit_magics.chapter == 'my_notes' and _open()[0]['chapter'] == 'my_notes'
+    assert shell._learnkit_magics.state.chapter == 'my_notes' and _open()[0]['chapter'] == 'my_notes'
     page = L.DashboardModel().html()  # a chapter opened by path is named once, by its key
     assert '<code>my_notes</code>' in page and 'my_notes <code>' not in page
-    from learnkit.report_render import report_markdown
+    from learnkit.study.report_render import report_markdown
     assert '| `my_notes` |' in report_markdown()
 
 def test_checkbox_writes_the_store(tmp_path):
     panel = L.chapter_panel(L.PanelModel('demo', cwd=tmp_path))
-    cb = L.find_widget(panel, widgets.Checkbox, 'Run its notebook')
+    cb = find_widget(panel, widgets.Checkbox, 'Run its notebook')
     cb.value = True
     assert get_store().rows('steps', "chapter='demo'", order='time') [0]['step'] == 'run'
     cb.value = False
@@ -100,36 +101,36 @@ def test_checkbox_writes_the_store(tmp_path):
 def test_scaffold_button(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     panel = L.chapter_panel(L.PanelModel('demo'))
-    L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
+    find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
     text = _text(panel.out)
     assert (tmp_path/'demo_reproduce.ipynb').exists() and 'demo_reproduce.ipynb' in text
     labels = [w.value for w in panel.children if isinstance(w, widgets.Label)]
     assert labels[0] == 'Questionnaire: 0 of 8 answered'  # the panel refreshed
-    L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
+    find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
     assert 'demo_reproduce.ipynb already exists' in _text(panel.out)
 
 def test_diff_button(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     panel = L.chapter_panel(L.PanelModel('demo'))
-    L.find_widget(panel, widgets.Button, 'Diff my reproduction').click()
+    find_widget(panel, widgets.Button, 'Diff my reproduction').click()
     assert _text(panel.out).strip() == 'No reproduction yet: click "Scaffold reproduction" first.'
-    from learnkit.chapters import demo_path
+    from learnkit.book.chapters import demo_path
     (tmp_path/'demo_reproduce.ipynb').write_bytes(demo_path().read_bytes())  # a "reproduction" identical to the chapter
-    L.find_widget(panel, widgets.Button, 'Diff my reproduction').click()
+    find_widget(panel, widgets.Button, 'Diff my reproduction').click()
     assert len(panel.out.outputs) == 1
     [row] = get_store().rows('checks')  # the diff recorded its progress itself
     assert row['kind'] == 'diff' and row['chapter'] == 'demo' and row['reproduction'].endswith('demo_reproduce.ipynb')
-    assert json.loads(row['summary']) == panel.model.standing().progress
+    assert json.loads(row['summary']) == panel.model.standing().progress.to_dict()
 
 def test_original_button_and_errors_are_one_line(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     model = L.PanelModel('demo')
     panel = L.chapter_panel(model)
-    L.find_widget(panel, widgets.Button, 'Open the original').click()
+    find_widget(panel, widgets.Button, 'Open the original').click()
     assert 'demo.ipynb' in _text(panel.out) and 'cp "' in _text(panel.out)
     def boom(): raise RuntimeError('disk on fire\nsecond line')
     model.bench = boom
-    L.find_widget(panel, widgets.Button, 'Benchmark pipeline').click()
+    find_widget(panel, widgets.Button, 'Benchmark pipeline').click()
     assert _text(panel.out) == 'learnkit: RuntimeError: disk on fire\n'
 
 def test_widget_hint_and_plain_text_fallback(tmp_path):
@@ -144,8 +145,8 @@ def test_widget_hint_and_plain_text_fallback(tmp_path):
 def test_real_chapter_by_path(shell, fastbook, capsys):
     shell.run_line_magic('lesson', f'{fastbook/"04_mnist_basics.ipynb"}')
     m = shell._learnkit_magics
-    assert m.chapter == '04_mnist_basics'
-    model = m.panel.model
+    assert m.state.chapter == '04_mnist_basics'
+    model = m.state.panel.model
     p = model.standing().progress
     assert p is None and model.next_step()[1] == 'scaffold' and len(model.chapter.code_cells) > 20
     assert len(model.outline_rows()) >= len(model.chapter.sections)
@@ -161,8 +162,8 @@ def _walk(w):
 
 def test_refresh_and_diff_never_change_a_count(tmp_path, monkeypatch):
     "The issue: one click on Diff re-drew the panel with other numbers. Now both re-read the one state."
-    from learnkit.chapters import load_chapter
-    from learnkit.scaffold import write_scaffold
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.scaffold import write_scaffold
     monkeypatch.chdir(tmp_path)
     ch = load_chapter('demo')
     p = write_scaffold('demo', out=tmp_path/'demo_reproduce.ipynb').path
@@ -174,25 +175,25 @@ def test_refresh_and_diff_never_change_a_count(tmp_path, monkeypatch):
     p.write_text(json.dumps(nb))
     panel = L.chapter_panel(L.PanelModel('demo'))
     before = _shown(panel)
-    assert any('of 11 cells done, 5 written' in str(v) for v in before)
+    assert any('of 11 cells done (5 written' in str(v) for v in before)
     panel.refresh()
     assert _shown(panel) == before
-    L.find_widget(panel, widgets.Button, 'Diff my reproduction').click()
+    find_widget(panel, widgets.Button, 'Diff my reproduction').click()
     assert _shown(panel) == before
-    from learnkit.state import check_reproduction
+    from learnkit.reproduce.state import check_reproduction
     prog = check_reproduction('demo', p).progress
-    assert f"{prog['done']} of 11 cells done" in _text(panel.out) or f"{prog['done']} of {prog['cells']} cells done" in _text(panel.out)
+    assert f"{prog.done} of {prog.cells} cells done" in _text(panel.out)
     dm = L.DashboardModel(cwd=tmp_path)
     [row] = [r for r in dm.rows() if r[0] == 'demo']
-    assert row[2][2] == '◐' and row[3] == f"{prog['done']}/11 done"  # not `····`
+    assert row[2][2] == '◐' and row[3] == f"{prog.done}/{prog.cells} done"  # not `····`
 
 def test_next_step_line_link_and_button(tmp_path, monkeypatch):
-    from learnkit.goals import goal_of
+    from learnkit.reproduce.goals import goal_of
     monkeypatch.chdir(tmp_path)
     (tmp_path/'nb').mkdir()
     model = L.PanelModel('demo', notebook=str(tmp_path/'nb'/'study.ipynb'))
     panel = L.chapter_panel(model)
-    nxt = L.find_widget(panel, widgets.Button, 'Scaffold reproduction')
+    nxt = find_widget(panel, widgets.Button, 'Scaffold reproduction')
     assert model.next_step() == (f'Next: scaffold your reproduction of {model.title}, then fill in its first blank.', 'scaffold')
     top = panel.children[1].children
     assert top[1].description == 'Scaffold reproduction' and top[1].layout.display != 'none'
@@ -205,13 +206,13 @@ def test_next_step_line_link_and_button(tmp_path, monkeypatch):
 
 def test_lesson_again_continues_the_open_session(shell, capsys):
     shell.run_line_magic('lesson', 'demo --no-panel')
-    sid = shell._learnkit_magics.session
+    sid = shell._learnkit_magics.state.session
     capsys.readouterr()
     shell.run_line_magic('lesson', 'demo --no-panel')
-    assert shell._learnkit_magics.session == sid and len(get_store().rows('sessions')) == 1
+    assert shell._learnkit_magics.state.session == sid and len(get_store().rows('sessions')) == 1
     assert f'session {sid} continues' in capsys.readouterr().out
     shell.run_cell_magic('lesson', 'demo --no-panel', 'goal: the baseline, 30 min')  # a new plan: a new session
-    assert shell._learnkit_magics.session != sid
+    assert shell._learnkit_magics.state.session != sid
 
 def test_benchmark_only_for_a_chapter_with_a_training_pipeline(tmp_path):
     import json as _j
@@ -220,11 +221,11 @@ def test_benchmark_only_for_a_chapter_with_a_training_pipeline(tmp_path):
         dict(cell_type='code', metadata={}, execution_count=1, source='1 + 1', outputs=[])])
     (tmp_path/'sums.ipynb').write_text(_j.dumps(book))
     plain = L.PanelModel(str(tmp_path/'sums.ipynb'), cwd=tmp_path)
-    assert 'Benchmark pipeline' not in plain.actions() and L.find_widget(L.chapter_panel(plain), widgets.Button, 'Benchmark pipeline') is None
+    assert 'Benchmark pipeline' not in plain.actions() and find_widget(L.chapter_panel(plain), widgets.Button, 'Benchmark pipeline') is None
     assert 'Benchmark pipeline' in L.PanelModel('demo', cwd=tmp_path).actions()
 
 def test_open_the_original_links_relative_to_the_notebook(tmp_path):
-    from learnkit.chapters import demo_path
+    from learnkit.book.chapters import demo_path
     (tmp_path/'book').mkdir()
     p = tmp_path/'book'/'my_notes.ipynb'
     p.write_bytes(demo_path().read_bytes())
@@ -232,7 +233,7 @@ def test_open_the_original_links_relative_to_the_notebook(tmp_path):
     assert 'href="book/my_notes.ipynb"' in model.original().data
 
 def test_panel_shows_study_time_and_timings(tmp_path):
-    from learnkit.sessions import start_session, mark_activity, end_session
+    from learnkit.study.sessions import start_session, mark_activity, end_session
     t0 = time.time() - 7200
     s = start_session('demo', now=t0)
     for k in range(1, 8): mark_activity(s, 'demo', now=t0 + k*600)
@@ -244,16 +245,16 @@ def test_panel_shows_study_time_and_timings(tmp_path):
 
 def _detail(panel, label):
     "The detail label beside study step `label`."
-    cb = L.find_widget(panel, widgets.Checkbox, label)
+    cb = find_widget(panel, widgets.Checkbox, label)
     return next(w for w in _walk(panel) if isinstance(w, widgets.HBox) and cb in w.children).children[1].value
 
 def test_repeat_button_shows_how_to_start_then_the_last_result_and_ticks_the_step(tmp_path, monkeypatch):
-    from learnkit.repeat_records import RepeatRecord, record_repeat
+    from learnkit.repeat.records import RepeatRecord, record_repeat
     monkeypatch.chdir(tmp_path)
     model = L.PanelModel('demo')
     panel = L.chapter_panel(model)
-    btn = L.find_widget(panel, widgets.Button, 'Repeat on new data')
-    cb = L.find_widget(panel, widgets.Checkbox, 'Repeat on a new dataset')
+    btn = find_widget(panel, widgets.Button, 'Repeat on new data')
+    cb = find_widget(panel, widgets.Checkbox, 'Repeat on a new dataset')
     btn.click()
     first = _text(panel.out)
     assert first == model.repeat() + '\n' and 'start one: learnkit repeat demo --data PATH' in first and 'last:' not in first
@@ -278,8 +279,8 @@ def test_share_button_writes_a_post_and_links_it_relative_to_the_notebook(tmp_pa
     (tmp_path/'nb').mkdir()
     model = L.PanelModel('demo', notebook=str(tmp_path/'nb'/'study.ipynb'))
     panel = L.chapter_panel(model)
-    L.find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
-    L.find_widget(panel, widgets.Button, 'Share').click()
+    find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
+    find_widget(panel, widgets.Button, 'Share').click()
     [out] = panel.out.outputs
     assert out['output_type'] == 'display_data' and not _text(panel.out).startswith('learnkit:')  # a result, not an error line
     [post] = list((tmp_path/'posts').rglob('*.ipynb'))
@@ -293,7 +294,7 @@ def test_share_button_writes_a_post_and_links_it_relative_to_the_notebook(tmp_pa
     assert f'wrote posts/{new.parent.name}/{new.name} (the post)' in page and 'Your words' in page
 
 def test_dashboard_lists_repeats_by_dataset_name(tmp_path):
-    from learnkit.repeat_records import RepeatRecord, record_repeat
+    from learnkit.repeat.records import RepeatRecord, record_repeat
     record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'home'/'my_stripes'), 'image-folders', 'f1', 18, 2, 'error_rate', 0.5, 0.25, 0.1))
     dm = L.DashboardModel(cwd=tmp_path)
     assert dm.repeat_rows() == [('demo', 'my_stripes', 'error_rate', '0.5000', '0.2500', '0.1000')]
@@ -305,7 +306,7 @@ def test_dashboard_lists_repeats_by_dataset_name(tmp_path):
     assert any('Repeats on new data' in w.value for w in d.children if isinstance(w, widgets.HTML))
 
 def test_when_every_cell_is_done_the_next_button_repeats_then_shares(tmp_path, monkeypatch):
-    from learnkit.repeat_records import RepeatRecord, record_repeat
+    from learnkit.repeat.records import RepeatRecord, record_repeat
     monkeypatch.chdir(tmp_path)
     book = dict(nbformat=4, nbformat_minor=4, metadata={}, cells=[
         dict(cell_type='markdown', metadata={}, source='# Sums'), dict(cell_type='markdown', metadata={}, source='## Adding'),
@@ -327,7 +328,7 @@ def test_when_every_cell_is_done_the_next_button_repeats_then_shares(tmp_path, m
 def test_next_step_says_when_runs_are_newer_than_the_saved_reproduction(shell, tmp_path, monkeypatch):
     # the counts come from the file on disk; a cell run since the last save is named, not silently missing
     import os
-    from learnkit.scaffold import write_scaffold
+    from learnkit.reproduce.scaffold import write_scaffold
     monkeypatch.chdir(tmp_path)
     repro = write_scaffold('demo').path
     old = time.time() - 60

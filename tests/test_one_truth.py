@@ -6,15 +6,15 @@ import contextlib, copy, io, json, re, tempfile
 from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from learnkit.attempts import record_hint
-from learnkit.chapters import load_chapter
-from learnkit.scaffold import scaffold
+from learnkit.store.attempts import record_hint
+from learnkit.book.chapters import load_chapter
+from learnkit.reproduce.scaffold import scaffold
 
 ACTIONS = ('blank', 'verbatim', 'number', 'raise', 'unrun', 'split', 'merge')
 ANSWERS = ('', '<!-- your answer -->', 'An answer in my own words.')
 
 def _main(*argv):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): rc = main([str(a) for a in argv])
     assert rc == 0, err.getvalue()
@@ -82,7 +82,8 @@ def learner_notebook(ch, actions, answers, swap, hints):
 
 def views(ch, nb_path: Path, folder: Path) -> dict:
     "The progress object as every view shows it."
-    from learnkit.lesson import DashboardModel, PanelModel
+    from learnkit.ui.dashboard import DashboardModel
+    from learnkit.ui.panel import PanelModel
     out = {}
     out['check'] = json.loads(_main('check', ch.path or ch.key, nb_path, '--json'))['progress']
     out['diff'] = json.loads(_main('diff', ch.path or ch.key, nb_path, '--json'))['progress']
@@ -91,13 +92,13 @@ def views(ch, nb_path: Path, folder: Path) -> dict:
         rep = json.loads(_main('report', '--json'))
     out['report'] = next(c for c in rep['chapters'] if c['key'] == ch.key)['progress']
     pm = PanelModel(ch.path or ch.key, cwd=folder)
-    out['panel'] = pm.standing().progress
+    out['panel'] = pm.standing().progress.to_dict()
     dm = DashboardModel(cwd=folder)
     row = next(c for c in dm.chapters if c.key == ch.key)
-    out['dashboard'] = row.progress
+    out['dashboard'] = row.progress.to_dict()
     p = out['check']
     # what the panel and the dashboard print is these numbers, not others
-    assert f"{p['done']} of {p['cells']} cells done, {p['written']} written, {p['ran']} ran" in pm.text()
+    assert f"{p['done']} of {p['cells']} cells done ({p['written']} written, {p['ran']} ran)" in pm.text()
     assert next(r for r in dm.rows() if r[0] == ch.key)[3] == f"{p['done']}/{p['cells']} done"
     assert (p['written'] > 0) == (row.steps[2].mark != '·')  # reproduced cells show on the dashboard
     return out
@@ -134,11 +135,11 @@ def test_every_view_agrees_on_a_real_chapter(fastbook, actions, answers, swap, h
 
 def test_the_edits_reach_every_stage():
     "The generator is not vacuous: one notebook holds untouched, written, ran, done and not-done cells, and a split and a merge."
-    from learnkit.state import reproduction_state
+    from learnkit.reproduce.state import reproduction_state
     ch = load_chapter('demo')
     nb = learner_notebook(ch, ['verbatim', 'number', 'verbatim', 'raise', 'unrun', 'verbatim', 'merge', 'split', 'blank'], ANSWERS, 1, 0)
     st_ = reproduction_state(ch, nb)
     stages = {c.stage for c in st_.cells}
     assert stages == {'untouched', 'written', 'ran'} and any(c.done for c in st_.cells) and any(c.ran and not c.done for c in st_.cells)
     assert {p['link'] for p in st_.pairs} >= {'split', 'merge'} and any(p['status'] == 'moved' for p in st_.pairs)
-    assert st_.progress['answered'] >= 1 and st_.progress['answered'] < st_.progress['questions']
+    assert st_.progress.answered >= 1 and st_.progress.answered < st_.progress.questions

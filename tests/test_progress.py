@@ -1,16 +1,16 @@
 "Study sessions, time, streaks, chapter progress from the one reproduction state, and the report, on a real SQLite store."
-import json, re, subprocess, sys
+import dataclasses, json, re, subprocess, sys
 from datetime import date, datetime
 from pathlib import Path
 import pytest
-from learnkit import progress as P, report as R, report_render as RR, sessions as S
-from learnkit.chapters import load_chapter
-from learnkit.store import get_store
+from learnkit.study import progress as P, report as R, report_render as RR, sessions as S
+from learnkit.book.chapters import load_chapter
+from learnkit.store.db import get_store
 
 def T(*a): return datetime(*a).timestamp()
 
 def test_core_imports_nothing_heavy():
-    code = "import sys, learnkit.progress, learnkit.sessions, learnkit.report, learnkit.report_render, learnkit.state; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
+    code = "import sys, learnkit.study.progress, learnkit.study.sessions, learnkit.study.report, learnkit.study.report_render, learnkit.reproduce.state; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[]'
 
@@ -41,7 +41,7 @@ def test_new_session_of_same_kernel_ends_previous_and_killed_kernel_ends_at_last
 
 def test_two_kernels_studying_side_by_side_count_the_shared_time_once(tmp_path):
     # the book's notebook and the reproduction, each with %lesson: 10:00-10:30 and 10:10-10:40 are 40 minutes, not 60
-    from learnkit.progress import course_progress
+    from learnkit.study.progress import course_progress
     a = S.start_session('demo', kernel='book', now=T(2024, 5, 6, 10, 0))
     b = S.start_session('demo', kernel='repro', now=T(2024, 5, 6, 10, 10))
     for t in range(5, 31, 5): S.mark_activity(a, 'demo', now=T(2024, 5, 6, 10, t))
@@ -82,12 +82,12 @@ def _repro(tmp_path, ch, written=2, ran=1, answers=('By class folder.', '', '<!-
     return p
 
 def test_chapter_progress_reads_the_reproduction_then_the_last_recorded_run(tmp_path):
-    from learnkit.state import check_reproduction
+    from learnkit.reproduce.state import check_reproduction
     ch = load_chapter('demo')
     p = _repro(tmp_path, ch, written=3, ran=2)
     cs = P.chapter_progress('demo', [tmp_path])
     assert cs.source == 'reproduction' and cs.path == str(p)
-    assert (cs.progress['written'], cs.progress['ran'], cs.progress['answered'], cs.progress['questions']) == (3, 2, 1, len(ch.questions))
+    assert (cs.progress.written, cs.progress.ran, cs.progress.answered, cs.progress.questions) == (3, 2, 1, len(ch.questions))
     assert P.chapter_progress('demo', [tmp_path]).progress == cs.progress  # reading again changes nothing
     assert P.chapter_progress('demo', [tmp_path/'elsewhere']).progress is None  # nothing on disk, nothing recorded
     check_reproduction('demo', p)  # records
@@ -103,8 +103,8 @@ def test_steps_done_and_started(tmp_path):
     prog = P.chapter_progress('demo', [tmp_path]).progress
     steps = P.chapter_steps('demo', progress=prog, minutes=75)
     assert [s.mark for s in steps] == ['◐', '·', '◐', '·'] and steps[0].detail == '1 h 15 min studied'
-    assert steps[2].detail == f"{prog['done']} of {len(ch.code_cells)} cells done, 2 written; 1 of {len(ch.questions)} questions answered"
-    full = dict(prog, done=prog['cells'])
+    assert steps[2].detail == f"{prog.done} of {len(ch.code_cells)} cells done (2 written, 1 ran); 1 of {len(ch.questions)} questions answered"
+    full = dataclasses.replace(prog, done=prog.cells)
     steps = P.chapter_steps('demo', progress=full)
     assert steps[2].done and steps[2].ticked is None  # detected: every cell done
     get_store().set_step('demo', 'reproduce', False)  # the learner's untick wins
@@ -143,8 +143,8 @@ def test_report_html_is_self_contained_and_escaped():
     assert '| learnkit demo: Stripes or Dots? (`demo`) | ✓·◐· | 25 min |' in md  # read ticked; %%reproduce ran a cell
 
 def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys):
-    from learnkit.cli import main
-    from learnkit.core import LearnkitError
+    from learnkit.cli.main import main
+    from learnkit.base.core import LearnkitError
     _fill()
     monkeypatch.chdir(tmp_path)
     assert main(['report']) == 0 and (tmp_path/'progress.html').exists()
@@ -155,8 +155,8 @@ def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys
     with pytest.raises(LearnkitError): RR.write_report(p, markdown=True)
 
 def test_report_rows_are_the_state(tmp_path, monkeypatch, capsys):
-    from learnkit.cli import main
-    from learnkit.state import check_reproduction
+    from learnkit.cli.main import main
+    from learnkit.reproduce.state import check_reproduction
     ch = load_chapter('demo')
     p = _repro(tmp_path, ch, written=4, ran=3)
     monkeypatch.chdir(tmp_path)
@@ -164,15 +164,15 @@ def test_report_rows_are_the_state(tmp_path, monkeypatch, capsys):
     assert main(['report', '--json']) == 0
     rep = json.loads(capsys.readouterr().out)
     [row] = [c for c in rep['chapters'] if c['key'] == 'demo']
-    assert row['progress'] == check_reproduction('demo', p).progress and row['source'] == 'reproduction'
+    assert row['progress'] == check_reproduction('demo', p).progress.to_dict() and row['source'] == 'reproduction'
     assert [(t['label'], t['runs'], t['latest'], t['best']) for t in rep['timings']] == [('one batch', 3, 0.018, 0.015)]
     d = R.report_data(folders=[tmp_path])
-    text = f"{row['progress']['done']} of {row['progress']['cells']} done (4 written, 3 ran)"
+    text = f"{row['progress']['done']} of {row['progress']['cells']} cells done (4 written, 3 ran)"
     assert text in RR.report_markdown(d) and text in RR.report_html(d)
     assert '18 ms' in RR.report_markdown(d) and '15 ms' in RR.report_markdown(d)
 
 def _repeat(data, result, own=False, chapter='demo', finished=True):
-    from learnkit.repeat_records import RepeatRecord, record_repeat
+    from learnkit.repeat.records import RepeatRecord, record_repeat
     record_repeat(RepeatRecord(chapter, 'c1', str(data), 'image-folders', 'f', 18, 2, 'error_rate', 0.5, result, 0.1, own=own, finished=finished))
 
 def test_the_repeat_step_is_ticked_by_a_finished_repeat_on_new_data(tmp_path):
@@ -192,7 +192,7 @@ def test_the_repeat_step_is_ticked_by_a_finished_repeat_on_new_data(tmp_path):
     assert cp['demo'].marks == '···◐' and cp['01_intro'].marks == '····'
 
 def test_the_report_lists_repeats_by_dataset_name_in_every_form(tmp_path, monkeypatch, capsys):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     _repeat(tmp_path/'home'/'my_stripes', 0.25)
     d = R.report_data(folders=[tmp_path])
     md, page = RR.report_markdown(d), RR.report_html(d)

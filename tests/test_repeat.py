@@ -4,7 +4,7 @@ bad input as one line on stderr with exit 1 and nothing written."""
 import contextlib, io, json, random, sys
 from pathlib import Path
 import pytest
-from learnkit.core import LearnkitError
+from learnkit.base.core import LearnkitError
 
 FIXTURES = Path(__file__).parent/'fixtures'
 MULTICAT = FIXTURES/'06_multicat.ipynb'  # shaped like the book's multi-label chapter, which is not in ../shared/fastbook
@@ -99,7 +99,7 @@ def errors(nb):
             for o in c.outputs if o.output_type == 'error']
 
 def run_repeat(chapter, data, **kw):
-    from learnkit.repeat import write_repeat
+    from learnkit.repeat.plan import write_repeat
     r = write_repeat(chapter, data=data, tiny=True, **kw)
     nb = execute(r.path)
     assert not errors(nb), errors(nb)
@@ -119,7 +119,7 @@ def run_repeat(chapter, data, **kw):
 
 def test_intro_image_pipeline_on_labels_in_file_names(kernel, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
-    from learnkit.repeat import repeats, repeat_done
+    from learnkit.repeat.plan import repeats, repeat_done
     r, nb, last = run_repeat('01', breeds_by_name(kernel/'breeds'))
     assert [p.kind for p in r.plan.parts] == ['image-classify']
     assert {why.split(' pipeline')[0] for _, why in r.plan.skipped} >= {'segmentation', 'text classifier', 'tabular', 'collaborative filtering'}
@@ -166,7 +166,7 @@ def test_tabular_pipeline_on_a_regression_table_with_a_date(kernel, fastbook, mo
 
 def test_tabular_pipeline_on_a_class_target_drops_the_regression_settings(tmp_path, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
-    from learnkit.repeat import write_repeat
+    from learnkit.repeat.plan import write_repeat
     rng = random.Random(7)
     p = table(tmp_path/'churn.csv', ['plan', 'months', 'spend', 'left'],
               [(rng.choice('abc'), rng.randint(1, 60), rng.random()*90, rng.choice(['yes', 'no'])) for _ in range(80)])
@@ -197,7 +197,7 @@ def news(path, rng):
 def test_masks_and_texts_get_the_chapters_segmentation_and_text_pipelines(tmp_path, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
     import ast
-    from learnkit.repeat import write_repeat
+    from learnkit.repeat.plan import write_repeat
     rng = random.Random(9)
     seg, txt, csvp = streets(tmp_path/'streets'), reviews(tmp_path/'reviews', rng), news(tmp_path/'news.csv', rng)
     for data, kind, needle in ((seg, 'segment', "label_func=lambda o: path/'labels'/f'{o.stem}_P{o.suffix}'"),
@@ -212,7 +212,7 @@ def test_masks_and_texts_get_the_chapters_segmentation_and_text_pipelines(tmp_pa
 def test_the_nlp_chapters_classifier_is_carried_over_not_its_language_model(tmp_path, fastbook, monkeypatch):
     # the classifier's code reuses the language model's vocab: the learner it builds says which pipeline it is
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
-    from learnkit.repeat import write_repeat
+    from learnkit.repeat.plan import write_repeat
     r = write_repeat('10', data=news(tmp_path/'news.csv', random.Random(3)), tiny=True, out=tmp_path/'nlp.ipynb')
     assert [p.kind for p in r.plan.parts] == ['text-classify']
     assert any('language model' in why for _, why in r.plan.skipped)
@@ -229,7 +229,7 @@ def test_segmentation_and_text_repeats_run_end_to_end(kernel, fastbook, monkeypa
 
 def test_suggestions_list_similar_datasets_and_each_works_offline(tmp_path, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
-    from learnkit.repeat import suggestions, write_repeat, format_suggestions
+    from learnkit.repeat.plan import suggestions, write_repeat, format_suggestions
     for ch, kinds in (('05', {'image-folders', 'image-names'}), ('08', {'ratings'}), ('09', {'tabular'}), ('10', {'text-csv'}), (str(MULTICAT), {'image-csv'})):
         ss = suggestions(ch)
         assert ss and {s.kind for s in ss} <= kinds
@@ -243,7 +243,7 @@ def test_suggestions_list_similar_datasets_and_each_works_offline(tmp_path, fast
 
 def test_a_suggested_dataset_runs_end_to_end_offline(kernel, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
-    from learnkit.repeat import write_repeat, repeats, repeat_done
+    from learnkit.repeat.plan import write_repeat, repeats, repeat_done
     r = write_repeat('08', dataset='ML_SAMPLE', tiny=True)
     assert r.path.name == '08_collab_repeat_ml_sample.ipynb'
     nb = execute(r.path)
@@ -254,7 +254,7 @@ def test_a_suggested_dataset_runs_end_to_end_offline(kernel, fastbook, monkeypat
     assert write_repeat('08', dataset='ML_100k', tiny=True).plan.own
 
 def test_the_chapters_own_data_does_not_tick_the_step(tmp_path):
-    from learnkit.repeat import RepeatRecord, record_repeat, repeat_done, repeats, format_repeats
+    from learnkit.repeat.plan import RepeatRecord, record_repeat, repeat_done, repeats, format_repeats
     base = dict(pipeline='c', data='/d', kind='image-folders', fingerprint='f', items=9, classes=2, metric='error_rate', baseline=.5, result=.3)
     record_repeat(RepeatRecord('demo', own=True, **base))
     assert not repeat_done('demo')
@@ -262,13 +262,13 @@ def test_the_chapters_own_data_does_not_tick_the_step(tmp_path):
     assert repeat_done('demo') and len(repeats('demo')) == 2 and repeats('05') == []
     text = format_repeats(repeats())
     assert text.count('\n') == 2 and "chapter's data" in text and 'tiny' in text and '0.3000' in text
-    import learnkit.repeat, learnkit.repeat_records as RR  # the records live in their own module; `learnkit.repeat.<name>` still works
-    assert all(getattr(learnkit.repeat, n) is getattr(RR, n) for n in ('RepeatRecord', 'record_repeat', 'repeats', 'repeat_done', 'format_repeats'))
+    import learnkit.repeat.plan, learnkit.repeat.records as RR  # the records live in their own module; `learnkit.repeat.plan.<name>` still works
+    assert all(getattr(learnkit.repeat.plan, n) is getattr(RR, n) for n in ('RepeatRecord', 'record_repeat', 'repeats', 'repeat_done', 'format_repeats'))
     assert 'Path' not in text and '/d ' not in text and RR.repeat_public(repeats()[0])['data'] == 'd'
 
 def test_panel_text_says_how_to_start_then_what_was_done(tmp_path, fastbook, monkeypatch):
     monkeypatch.setenv('LEARNKIT_FASTBOOK', str(fastbook))
-    from learnkit.repeat import panel_text, RepeatRecord, record_repeat
+    from learnkit.repeat.plan import panel_text, RepeatRecord, record_repeat
     t = panel_text('05_pet_breeds', tmp_path)
     assert 'learnkit repeat 5 --data PATH' in t and 'IMAGEWOOF' in t
     record_repeat(RepeatRecord('05_pet_breeds', 'c', '/x/birds', 'image-folders', 'f', 30, 3, 'error_rate', .6, .2, .1))
@@ -278,7 +278,7 @@ def test_panel_text_says_how_to_start_then_what_was_done(tmp_path, fastbook, mon
 # --- bad input: one line, exit 1, nothing written ---------------------------------------------------------------------
 
 def cli(*argv):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = main([str(a) for a in argv])
@@ -333,7 +333,7 @@ def test_cli_lists_suggestions_without_data_and_inspects(tmp_path):
 
 def test_core_modules_import_nothing_heavy():
     import subprocess
-    code = ("import sys, learnkit.repeat, learnkit.repeat_records, learnkit.inspection; "
+    code = ("import sys, learnkit.repeat.plan, learnkit.repeat.records, learnkit.repeat.inspection; "
             "print([m for m in ('IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat', 'pandas', 'matplotlib', 'PIL') if m in sys.modules])")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == '[]', r.stdout + r.stderr

@@ -5,13 +5,13 @@ import pytest
 @pytest.fixture
 def demo_shell(shell):
     "The shell with the demo chapter active and its setup run (the book's hidden cells)."
-    shell._learnkit_magics.chapter = 'demo'
-    r = shell.run_cell("from fastai.vision.all import *\nfrom learnkit.datasets import demo_data")
+    shell._learnkit_magics.state.chapter = 'demo'
+    r = shell.run_cell("from fastai.vision.all import *\nfrom learnkit.book.datasets import demo_data")
     assert r.success
     return shell
 
 def attempts():
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     return get_store().rows('attempts')
 
 class _Refs(dict):
@@ -19,7 +19,7 @@ class _Refs(dict):
     def __getitem__(self, start): return next(v for k, v in self.items() if k.startswith(start))
 
 def refs():
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     return _Refs({c.code: c.id for c in load_chapter('demo').code_cells})
 
 def test_match_mismatch_error_and_records(demo_shell, capsys):
@@ -55,15 +55,15 @@ def test_chapter_option_no_chapter_and_bad_ref(shell, capsys):
 def test_tol_record_and_peek(shell):
     R = refs()
     m = shell._learnkit_magics
-    m.chapter = 'demo'
+    m.state.chapter = 'demo'
     roughness = R['def roughnes']
     shell.run_cell(f"%%reproduce {roughness}\n{{'dots': 0.0702, 'stripes': 0.1455}}")
     assert attempts()[-1]['verdict'] == 'mismatch'
     shell.run_cell(f"%%reproduce {roughness} --tol 0.01\n{{'dots': 0.0702, 'stripes': 0.1455}}")
     assert attempts()[-1]['verdict'] == 'close'
-    model = m.last_attempt
+    model = m.state.last_attempt
     assert model.next_hint().startswith('# uses:')
-    from learnkit.attempts import hints_taken
+    from learnkit.store.attempts import hints_taken
     assert 'roughness' in model.solution() and hints_taken('demo')[roughness].peeked
     n = len(attempts())
     m.record = False
@@ -72,9 +72,9 @@ def test_tol_record_and_peek(shell):
     m.record = True
 
 def test_widget_wiring(shell):
-    from learnkit.chapters import load_chapter
-    from learnkit.compare import Verdict
-    from learnkit.reproduce import ReproduceModel, reproduce_widget
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.compare import Verdict
+    from learnkit.ui.reproduce import ReproduceModel, reproduce_widget
     c = load_chapter('demo').cell(refs()['t[:6, :6, 0'])
     m = ReproduceModel('demo', c, [{'output_type': 'stream', 'name': 'stdout', 'text': '<script>alert(1)</script>'}], Verdict('mismatch', 'x'))
     w = reproduce_widget(m)
@@ -88,7 +88,7 @@ def test_widget_wiring(shell):
     n = len(m.ladder)
     assert labels == [f'Hint {i} of {n-1}' for i in range(1, n)] + ['Show the solution']
     assert m.peeked and help_.description == 'Solution shown'
-    from learnkit.attempts import hints_taken
+    from learnkit.store.attempts import hints_taken
     h = hints_taken('demo')[c.id]
     assert h.peeked and h.level == n  # every rung taken is recorded, the solution last
 
@@ -96,12 +96,12 @@ def test_in_a_real_kernel_then_check(tmp_path):
     "A reproduction notebook run by a real kernel: verdict outputs are marked, and `check` ignores them."
     import nbformat
     from nbclient import NotebookClient
-    from learnkit.chapters import load_chapter
-    from learnkit.compare import LEARNKIT_MIME, is_learnkit_output
-    from learnkit.state import check_reproduction
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.compare import LEARNKIT_MIME, is_learnkit_output
+    from learnkit.reproduce.state import check_reproduction
     ch = load_chapter('demo')
     cells = [nbformat.v4.new_code_cell("%load_ext learnkit\n%config LearnkitMagics.record = True\nfrom fastai.vision.all import *\n"
-                                       "from learnkit.datasets import demo_data\nPath.BASE_PATH = demo_data()")]
+                                       "from learnkit.book.datasets import demo_data\nPath.BASE_PATH = demo_data()")]
     for c in ch.code_cells[:7]:
         code = c.code
         if c.code.startswith('t[:6'): code = 't[:6, :5, 0]'
@@ -134,6 +134,6 @@ def test_compare_view_marks_what_differs(demo_shell):
     ip, R = demo_shell, refs()
     ip.run_cell(f"%%reproduce {R['path = demo_']}\npath = demo_data()\nPath.BASE_PATH = path")
     ip.run_cell(f"%%reproduce {R['files = get_']}\nfiles = get_image_files(path)\nlen(files) + 1")
-    html = ip._learnkit_magics.last_attempt.compare_html()
+    html = ip._learnkit_magics.state.last_attempt.compare_html()
     yours = html.split('<b>Yours</b>')[1]
     assert yours.count("<mark class='lk-diff'>") == 1 and "<mark class='lk-diff'>113</mark>" in yours

@@ -1,7 +1,7 @@
 "The shared vocabulary: verdict kinds, done, written, answered, the %%reproduce line and the tolerance."
 import pytest
-from learnkit.core import LearnkitError
-from learnkit.rules import (DONE, SYMBOLS, VERDICTS, ReproLine, Tolerance, answered, is_done, parse_reproduce_line,
+from learnkit.base.core import LearnkitError
+from learnkit.reproduce.rules import (DONE, SYMBOLS, VERDICTS, ReproLine, Tolerance, answered, is_done, parse_reproduce_line,
                             reproduce_ref, written)
 
 def test_done_is_a_subset_of_the_verdicts_and_every_verdict_has_a_symbol():

@@ -2,9 +2,9 @@
 import base64, importlib.util, io, json, re, subprocess, sys
 from pathlib import Path
 import pytest
-from learnkit.chapters import load_chapter, parse_chapter, resolve
-from learnkit.core import LearnkitError
-from learnkit.scaffold import GOAL_BYTES, cross_refs, hint, hint_ladder, scaffold, setup_source, write_scaffold
+from learnkit.book.chapters import load_chapter, parse_chapter, resolve
+from learnkit.base.core import LearnkitError
+from learnkit.reproduce.scaffold import GOAL_BYTES, cross_refs, hint, hint_ladder, scaffold, setup_source, write_scaffold
 
 ID = re.compile(r'^[a-zA-Z0-9-_]{1,64}$')
 
@@ -82,12 +82,12 @@ def check_structure(ch, nb):
     assert [b['metadata']['learnkit']['src'] for b in blanks] == [c.id for c in ch.code_cells]
     assert all(b['source'].splitlines()[0] == f"%%reproduce {b['metadata']['learnkit']['src']}" for b in blanks)
     # every heading line, in the same order and at the same level
-    from learnkit.chapters import _headings
+    from learnkit.book.chapters import _headings
     want = [h for c in ch.cells if c.cell_type == 'markdown' for h in _headings(c.source)]
     got = [h for c in nb['cells'] if c['metadata']['learnkit']['kind'] in ('title', 'heading') for h in _headings(c['source'])]
     assert got == want
     # setup (and other #hide) cells kept as they are, but runnable without the fastbook package
-    from learnkit.scaffold import setup_source
+    from learnkit.reproduce.scaffold import setup_source
     by_id = {c.id: c for c in ch.cells}
     for c in cells_of(nb, 'setup')[1:]:
         assert c['source'] == setup_source(by_id[c['metadata']['learnkit']['src']].source)
@@ -115,7 +115,7 @@ def original_code_lines(ch):
     return {l.strip() for c in ch.code_cells for l in c.code.splitlines() if l.strip()}
 
 def test_core_imports_nothing_heavy():
-    code = ("import sys, learnkit.scaffold; print([m for m in ('IPython', 'nbformat', 'torch', 'fastai', 'ipywidgets', "
+    code = ("import sys, learnkit.reproduce.scaffold; print([m for m in ('IPython', 'nbformat', 'torch', 'fastai', 'ipywidgets', "
             "'pandas', 'matplotlib') if m in sys.modules])")
     assert subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip() == '[]'
 
@@ -173,7 +173,7 @@ def test_hints(fixture_nb):
     assert cells_of(nb3, 'blank')[5]['source'] == f'%%reproduce {c[5].id}\n' + c[5].code
     # level 2 is Python that binds the names later cells refer to
     import ast
-    from learnkit.scaffold import _bound
+    from learnkit.reproduce.scaffold import _bound
     assert {'Counter', 'total', 'c', 'n', 'm'} <= _bound(ast.parse(hint(c[5], 2)))[0]
     for lvl in (1, 2): assert cells_of(scaffold(str(fixture_nb), hints=lvl), 'blank')[0]['source'] == f'%%reproduce {c[0].id}\n# → a list of 2 items\n' + hint(c[0], lvl)
     with pytest.raises(LearnkitError, match='hint level 7'): hint(c[0], 7)
@@ -214,7 +214,7 @@ def test_write_default_name_and_path_chapter(fixture_nb, tmp_path, monkeypatch):
     with pytest.raises(LearnkitError, match='is the chapter itself'): write_scaffold(str(fixture_nb), out=fixture_nb, force=True)
 
 def test_cli_refuses_then_forces_with_backup(tmp_path, capsys):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     out = tmp_path/'mine.ipynb'
     assert main(['scaffold', 'demo', '-o', str(out)]) == 0
     assert 'wrote' in capsys.readouterr().out
@@ -235,7 +235,7 @@ def test_cli_refuses_then_forces_with_backup(tmp_path, capsys):
     assert not list(tmp_path.glob('.*.tmp'))  # atomic writes leave no temporary files
 
 def test_bad_input_messages(tmp_path, capsys):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     (tmp_path/'notes.ipynb').write_text('not json')
     assert main(['scaffold', str(tmp_path/'notes.ipynb'), '-o', str(tmp_path/'x.ipynb')]) == 1
     assert 'is not valid JSON' in capsys.readouterr().err
@@ -301,7 +301,7 @@ def test_demo_scaffold_runs_in_a_kernel(tmp_path, monkeypatch):
     has = lambda m: importlib.util.find_spec(m) is not None
     first = nb.cells[1]
     assert first.source.startswith('%load_ext learnkit')
-    if has('learnkit.lesson') and has('learnkit.reproduce'):
+    if has('learnkit.ui.lesson') and has('learnkit.ui.reproduce'):
         assert errors == []
         verdicts = [c for c in nb.cells if c.source.startswith('%%reproduce')
                     if any('application/vnd.learnkit.verdict+json' in o.get('data', {}) for o in c.outputs)]

@@ -2,7 +2,7 @@
 
 The learner's world is made once per test session, in a subprocess with its own data dir, through learnkit's public
 functions only: the demo flow (scaffold, fill, run, check, diff, time), a real tiny benchmark with `--tune`, a
-repeat notebook written by `learnkit.repeat` with the learner's outputs in it (a token and home paths planted in
+repeat notebook written by `learnkit.repeat.plan` with the learner's outputs in it (a token and home paths planted in
 them), more attempts, hints, timings and study sessions. Each test works on its own copy of it."""
 import base64, json, os, re, shutil, subprocess, sys, textwrap
 from datetime import date
@@ -22,10 +22,10 @@ LEARNER = textwrap.dedent(r'''
     from learnkit.demo import run_demo
     run_demo(work, quick=True)
     import os; os.chdir(work)
-    from learnkit.chapters import load_chapter
-    from learnkit.attempts import record_attempt, record_hint
-    from learnkit.compare import Verdict
-    from learnkit.store import get_store
+    from learnkit.book.chapters import load_chapter
+    from learnkit.store.attempts import record_attempt, record_hint
+    from learnkit.reproduce.compare import Verdict
+    from learnkit.store.db import get_store
     ch = load_chapter('demo')
     # the slip the demo made: two more tries at that cell, one hint; another cell taken with the solution shown
     slip = next(r['ref'] for r in get_store().rows('attempts', "chapter='demo' AND verdict='mismatch'"))
@@ -37,7 +37,7 @@ LEARNER = textwrap.dedent(r'''
     record_hint('demo', other, 3, solution=True)
     record_attempt('demo', other, Verdict('match'))
     # study: three days in a row, a cell run every 5 minutes
-    from learnkit.sessions import start_session, end_session, mark_activity
+    from learnkit.study.sessions import start_session, end_session, mark_activity
     from datetime import date, datetime, timedelta
     for day in range(3):
         s = datetime.combine(date.today() - timedelta(days=2-day), datetime.min.time()).timestamp() + 300
@@ -45,16 +45,16 @@ LEARNER = textwrap.dedent(r'''
         for t in range(300, 1200*(day+1) + 1, 300): mark_activity(sid, 'demo', now=s + t)
         end_session(sid, now=s + 1200*(day+1))
     # %%timeit_log runs: a loop made faster, and a label with a home path in it
-    from learnkit.timing import log_result, time_code
+    from learnkit.timing.measure import log_result, time_code
     for n in (20000, 5000, 1000):
         log_result(time_code(f'sum(range({n}))', {}, number=20, repeat=3, label='my sum loop'), chapter='demo')
     log_result(time_code('sorted(range(300))', {}, number=20, repeat=3, label='read /home/alice/data/x.csv'), chapter='demo')
     # a real tiny benchmark, with the measured tuning options
-    from learnkit.bench import bench_chapter
+    from learnkit.bench.chapter import bench_chapter
     bench_chapter('demo', tiny=True, tune=True, batches=4, progress=False)
     # the repeat on a new dataset: learnkit writes the notebook; the learner's run left outputs in it
-    from learnkit.repeat import RepeatRecord, baseline, record_repeat, suggestions, write_repeat
-    from learnkit.inspection import inspect_data
+    from learnkit.repeat.plan import RepeatRecord, baseline, record_repeat, suggestions, write_repeat
+    from learnkit.repeat.inspection import inspect_data
     name = suggestions('demo')[0].name
     r = write_repeat('demo', dataset=name, tiny=True)
     nb = json.loads(Path(r.path).read_text())
@@ -103,7 +103,7 @@ def world(tmp_path_factory):
 @pytest.fixture
 def learner(world, tmp_path, data_dir):
     "This test's copy of the learner's notebooks (returned) and store (the process-wide one)."
-    from learnkit.store import Store, reset_store
+    from learnkit.store.db import Store, reset_store
     work = tmp_path/'work'
     shutil.copytree(world['work'], work)
     src = Store(world['db']); src.export(data_dir/'learnkit.db'); src.close()
@@ -111,7 +111,7 @@ def learner(world, tmp_path, data_dir):
     return work
 
 def _post(learner, tmp_path, **kw):
-    from learnkit.share import share_post
+    from learnkit.share.post import share_post
     return share_post('demo', folder=kw.pop('folder', tmp_path/'post'), folders=[learner], **kw)
 
 def _front(md: str) -> dict:
@@ -126,10 +126,10 @@ def _section(md: str, heading: str) -> str:
     return md[i: j if j > 0 else len(md)]
 
 def test_the_post_shows_every_part_of_the_learners_work(learner, tmp_path):
-    from learnkit.chapters import load_chapter
-    from learnkit.state import reproduction_state
-    from learnkit.store import get_store
-    from learnkit.timing import log_rows
+    from learnkit.book.chapters import load_chapter
+    from learnkit.reproduce.state import reproduction_state
+    from learnkit.store.db import get_store
+    from learnkit.timing.measure import log_rows
     r = _post(learner, tmp_path, fmt='html')
     md = r.markdown.read_text()
     fm = _front(md)
@@ -146,12 +146,12 @@ def test_the_post_shows_every_part_of_the_learners_work(learner, tmp_path):
     st = reproduction_state(ch, learner/'demo_reproduce.ipynb')
     p = st.progress
     part = _section(md, 'Reproducing it from scratch')
-    assert f"**{p['done']} of {p['cells']} cells reproduced**" in part and f"{p['written']} written, {p['ran']} run" in part
+    assert f"**{p.done} of {p.cells} cells reproduced**" in part and f"{p.written} written, {p.ran} run" in part
     hinted, peeked = sum(c.hints > 0 for c in st.cells), sum(c.peeked for c in st.cells)
     assert hinted >= 2 and peeked == 1 and f'{hinted} with a hint and 1 after looking at the solution' in part
     assert '3 attempts (mismatch → error → match), hint 1' in part
     assert re.search(r'\d attempts \((?:[\w-]+ → )*error → mismatch → match\), hint 3, peeked at the solution', part)
-    for s in p['sections']: assert f"| {' › '.join(s['path'])} | {s['cells']} | {s['written']} | {s['done']} |" in part
+    for s in p.sections: assert f"| {' › '.join(s.path)} | {s.cells} | {s.written} | {s.done} |" in part
     # the repeat: data summary, the learner's adapted cells with outputs, baseline / mine / the chapter's, a chart
     part = _section(md, 'Repeating it on my own data')
     rec = r.data.repeats[0]
@@ -169,7 +169,7 @@ def test_the_post_shows_every_part_of_the_learners_work(learner, tmp_path):
     assert bench['bottleneck'] and f"**{bench['bottleneck']}**" in part
     for t in bench['tune']: assert f"| {t['option']} |" in part
     # study time and streak
-    from learnkit.sessions import sessions
+    from learnkit.study.sessions import sessions
     part = _section(md, 'Study time')
     assert f'in {len(sessions("demo"))} sessions over 3 days; streak: 3 days in a row (longest 3)' in part
     # the places for the learner's words: each with one question
@@ -185,7 +185,7 @@ def test_the_post_shows_every_part_of_the_learners_work(learner, tmp_path):
     assert html.count('src="data:image/png;base64,') == len(r.images) and 'src="http' not in html
 
 def test_nothing_from_the_book_but_titles_and_section_names(learner, tmp_path):
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     r = _post(learner, tmp_path, fmt='html')
     texts = {'markdown': r.markdown.read_text(), 'notebook': r.notebook.read_text(), 'html': r.html.read_text()}
     texts['notebook'] = '\n'.join(''.join(c['source']) for c in json.loads(texts['notebook'])['cells'])
@@ -199,7 +199,7 @@ def test_nothing_from_the_book_but_titles_and_section_names(learner, tmp_path):
         for q in ch.questions: assert q.text[:40] not in text, (name, q.text)
 
 def test_planted_secrets_paths_and_user_names_are_redacted_and_said(learner, tmp_path, capsys, monkeypatch):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     monkeypatch.chdir(learner)
     assert main(['share', 'demo', '-o', str(tmp_path/'post'), '--format', 'html']) == 0
     out = capsys.readouterr().out
@@ -254,7 +254,7 @@ def test_never_overwrites_a_post(learner, tmp_path):
     assert len(baks) == 1 and baks[0].read_text() == 'my edits'
 
 def test_a_part_is_there_only_when_there_is_something_to_say(tmp_path, data_dir):
-    from learnkit.share import share_post
+    from learnkit.share.post import share_post
     (tmp_path/'empty').mkdir()
     r = share_post('demo', folder=tmp_path/'post', folders=[tmp_path/'empty'])
     md = r.markdown.read_text()
@@ -264,7 +264,7 @@ def test_a_part_is_there_only_when_there_is_something_to_say(tmp_path, data_dir)
     assert _front(md)['title'] == 'Stripes or Dots? — my notes'
 
 def test_bad_input_is_one_line(tmp_path, capsys, data_dir):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     with pytest.raises(SystemExit) as e: main(['share', 'demo', '--format', 'pdf'])
     assert e.value.code == 2 and "invalid choice: 'pdf'" in capsys.readouterr().err
     assert main(['share', 'demo', '--notebook', str(tmp_path/'nope.ipynb')]) == 1
@@ -274,7 +274,7 @@ def test_bad_input_is_one_line(tmp_path, capsys, data_dir):
     assert main(['share', 'demo', '-o', str(tmp_path/'f')]) == 1
     assert 'is a file' in capsys.readouterr().err
 
-@pytest.mark.parametrize('mod', ['redact', 'share', 'share_render'])
+@pytest.mark.parametrize('mod', ['share.redact', 'share.post', 'share.render'])
 def test_share_modules_import_nothing_heavy(mod):
     heavy = ['IPython', 'ipywidgets', 'torch', 'fastai', 'nbformat', 'pandas', 'matplotlib', 'markdown_it']
     code = f'import sys, json, learnkit.{mod}; print(json.dumps([m for m in {heavy!r} if m in sys.modules]))'
@@ -285,8 +285,8 @@ def test_share_modules_import_nothing_heavy(mod):
 def test_a_repeat_run_for_real_goes_into_the_post(tmp_path, data_dir, monkeypatch):
     "learnkit repeat's notebook, executed in a real kernel on a tiny stand-in: its record, cells and training table make the part."
     from nbclient import NotebookClient
-    from learnkit.repeat import repeats, suggestions, write_repeat
-    from learnkit.share import share_post
+    from learnkit.repeat.plan import repeats, suggestions, write_repeat
+    from learnkit.share.post import share_post
     monkeypatch.chdir(tmp_path)
     name = next(s.name for s in suggestions('demo') if s.name == 'MNIST_SAMPLE')  # two classes, as the demo's model has
     path = write_repeat('demo', dataset=name, tiny=True).path

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser] + ([pytest.mark.timeout(600)] if find_spec('p
 def test_the_post_reads_well_in_a_browser(learner, tmp_path):
     _need(_chromium(), 'Chromium not found (/usr/bin/chromium or LEARNKIT_CHROMIUM)')
     _need(find_spec('playwright'), 'the playwright package is not installed')
-    from learnkit.share import share_post
+    from learnkit.share.post import share_post
     r = share_post('demo', folder=tmp_path/'post', folders=[learner], fmt='html')
     shot = tmp_path/'post.png'
     outside = []

@@ -1,14 +1,14 @@
 "The reproduction state: one builder, one rule each for written, ran, done and answered, one tolerance, hints from the store."
 import copy, json
 import pytest
-from learnkit.attempts import Help, hints_taken, latest_progress, record_hint
-from learnkit.chapters import load_chapter
-from learnkit.core import LearnkitError
-from learnkit.rules import Tolerance
-from learnkit.scaffold import scaffold
-from learnkit.state import PROGRESS_KEYS, check_reproduction, reproduction_state
-from learnkit.text import format_check
-from learnkit.store import get_store
+from learnkit.store.attempts import Help, hints_taken, latest_progress, record_hint
+from learnkit.book.chapters import load_chapter
+from learnkit.base.core import LearnkitError
+from learnkit.reproduce.rules import Tolerance
+from learnkit.reproduce.scaffold import scaffold
+from learnkit.reproduce.state import PROGRESS_KEYS, check_reproduction, reproduction_state
+from learnkit.reproduce.text import format_check
+from learnkit.store.db import get_store
 
 @pytest.fixture
 def demo(): return load_chapter('demo')
@@ -30,9 +30,9 @@ def test_stages_verdicts_and_done(demo):
     assert [c.verdict for c in st.cells[:5]] == [None, 'match', None, 'error', None]
     assert [c.done for c in st.cells[:5]] == [False, True, False, False, False]
     p = st.progress
-    assert tuple(p) == PROGRESS_KEYS and (p['written'], p['ran'], p['done']) == (3, 2, 1)
-    assert p['verdicts']['match'] == 1 and p['verdicts']['error'] == 1 and sum(p['verdicts'].values()) == 2
-    assert st.next_cell().ref == vis[0].id and json.loads(json.dumps(st.to_dict()))['progress'] == p
+    assert tuple(p.to_dict()) == PROGRESS_KEYS and (p.written, p.ran, p.done) == (3, 2, 1)
+    assert p.verdicts['match'] == 1 and p.verdicts['error'] == 1 and sum(p.verdicts.values()) == 2
+    assert st.next_cell().ref == vis[0].id and json.loads(json.dumps(st.to_dict()))['progress'] == p.to_dict()
 
 def test_split_merge_and_extra_cells(demo):
     nb = scaffold(demo)
@@ -47,7 +47,7 @@ def test_split_merge_and_extra_cells(demo):
     c1, c2 = st.cells[1], st.cells[2]
     assert c1.written and c2.written and c1.repro == c2.repro  # one learner cell stands for both
     assert c1.verdict is None and c2.verdict == 'match'  # only the last book cell of a merge gets the merged cell's output
-    assert any(p['status'] == 'extra' for p in st.pairs) and st.progress['written'] == 3  # an extra cell counts nothing
+    assert any(p['status'] == 'extra' for p in st.pairs) and st.progress.written == 3  # an extra cell counts nothing
 
 def test_answered_is_html_comment_free_text(demo):
     nb = scaffold(demo)
@@ -55,11 +55,11 @@ def test_answered_is_html_comment_free_text(demo):
     answers[0]['source'] = '<!-- your answer -->\n'
     answers[1]['source'] = '<!-- your answer -->\nThe mean image.'
     st = reproduction_state(demo, nb)
-    assert st.progress['answered'] == 1 and [q.answered for q in st.questions[:2]] == [False, True]
+    assert st.progress.answered == 1 and [q.answered for q in st.questions[:2]] == [False, True]
 
 def test_one_tolerance_from_the_line_the_call_and_the_flag(tmp_path):
     "`--tol` on the `%%reproduce` line (before or after the ref), `tol=` in Python and `--tol` on the command line mean the same."
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     out = lambda t: [dict(output_type='execute_result', execution_count=1, metadata={}, data={'text/plain': t})]
     book = dict(nbformat=4, nbformat_minor=4, metadata={}, cells=[
         dict(cell_type='markdown', metadata={}, source='# Numbers'), dict(cell_type='markdown', metadata={}, source='## One'),
@@ -98,7 +98,7 @@ def test_check_records_inside_the_core(demo, tmp_path):
     p = tmp_path/'demo_reproduce.ipynb'
     p.write_text(json.dumps(nb))
     st = check_reproduction('demo', p)
-    assert latest_progress('demo')['done'] == st.progress['done'] == 1 and latest_progress('demo')['kind'] == 'check'
+    assert latest_progress('demo')['done'] == st.progress.done == 1 and latest_progress('demo')['kind'] == 'check'
     check_reproduction('demo', p, record=False)
     assert len(get_store().rows('checks')) == 1
     txt = format_check(st)

@@ -2,12 +2,12 @@
 import json, os, sqlite3, stat, subprocess, sys, warnings
 from pathlib import Path
 import pytest
-from learnkit.core import LearnkitError, data_dir
-from learnkit.store import Store, open_store, get_store, reset_store, MIGRATIONS
+from learnkit.base.core import LearnkitError, data_dir
+from learnkit.store.db import Store, open_store, get_store, reset_store, MIGRATIONS
 
 WRITER = r'''
 import sys, time
-from learnkit.store import open_store
+from learnkit.store.db import open_store
 s = open_store(sys.argv[1])
 assert s.path != ':memory:', s.fallback
 for i in range(int(sys.argv[3])):
@@ -96,7 +96,7 @@ def test_warns_only_once(tmp_path):
     assert len([x for x in w if 'learnkit' in str(x.message)]) == 1
 
 def test_drive_mount_is_not_used(monkeypatch):
-    import learnkit.store as st
+    import learnkit.store.db as st
     monkeypatch.setattr(st, 'on_network_mount', lambda p: True)
     with pytest.warns(UserWarning, match='learnkit export'):
         s = st.open_store('/content/drive/MyDrive/learnkit/learnkit.db')
@@ -112,6 +112,6 @@ def test_export_is_a_consistent_copy(tmp_path):
 
 def test_cli_export(tmp_path):
     get_store().add('steps_dummy' if False else 'events', kind='x')
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     assert main(['export', str(tmp_path/'snap.db')]) == 0
     assert Store(tmp_path/'snap.db').rows('events')[0]['kind'] == 'x'

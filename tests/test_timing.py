@@ -1,15 +1,15 @@
-"%%timeit_log and learnkit.timing: statistics, the magic in a real IPython shell, the log, history and the CLI."
+"%%timeit_log and learnkit.timing.measure: statistics, the magic in a real IPython shell, the log, history and the CLI."
 import json, os, subprocess, sys, textwrap, time
 import IPython
 from pathlib import Path
 import pytest
 
-from learnkit.timing import (summarize, noise_level, fmt_time, default_label, compare_samples, bound_names, choose_device,
+from learnkit.timing.measure import (summarize, noise_level, fmt_time, default_label, compare_samples, bound_names, choose_device,
                              time_code, log_result, log_rows, timings, TimingResult)
 
 
 def _rows():
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     return get_store().rows('timings')
 
 
@@ -63,7 +63,7 @@ def test_device_decision_without_cuda():
 
 
 def test_core_imports_nothing_heavy():
-    code = ("import sys, learnkit.timing; bad = [m for m in ('IPython', 'torch', 'pandas', 'matplotlib', 'scipy', 'ipywidgets', "
+    code = ("import sys, learnkit.timing.measure; bad = [m for m in ('IPython', 'torch', 'pandas', 'matplotlib', 'scipy', 'ipywidgets', "
             "'fastai', 'nbformat') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[]'
@@ -237,7 +237,7 @@ def test_cuda_is_synchronised(shell, capsys):
 # --- the log, history and the command line -------------------------------------------------------------
 
 def test_learnkit_log_json_after_runs(shell, capsys):
-    from learnkit.cli import main
+    from learnkit.cli.main import main
     shell.run_line_magic('timeit_log', '-n 5 -r 3 -q -l a 1 + 1')
     shell.run_line_magic('timeit_log', '-n 5 -r 2 -q -l b 2 * 2')
     capsys.readouterr()
@@ -255,7 +255,7 @@ def test_learnkit_log_json_after_runs(shell, capsys):
 
 
 def test_log_rows_bench_and_all(shell):
-    from learnkit.store import get_store
+    from learnkit.store.db import get_store
     shell.run_line_magic('timeit_log', '-n 5 -r 2 -q -l t 1 + 1')
     get_store().add('benchmarks', chapter='demo', cell='c1', device='cpu', record={'stage': 'dataloader', 'seconds': 0.5})
     (b,) = log_rows(kind='bench')
@@ -281,9 +281,9 @@ def test_timings_dataframe_and_history(shell, capsys):
 def test_notebook_and_chapter_are_logged(shell, monkeypatch):
     monkeypatch.delenv('JPY_SESSION_NAME', raising=False)
     shell.user_ns['__vsc_ipynb_file__'] = '/home/me/04_reproduce.ipynb'
-    shell._learnkit_magics.chapter = '04_mnist_basics'
+    shell._learnkit_magics.state.chapter = '04_mnist_basics'
     try: shell.run_line_magic('timeit_log', '-n 5 -r 2 -q 1 + 1')
-    finally: shell.user_ns.pop('__vsc_ipynb_file__'); shell._learnkit_magics.chapter = None
+    finally: shell.user_ns.pop('__vsc_ipynb_file__'); shell._learnkit_magics.state.chapter = None
     row = _rows()[0]
     assert (row['notebook'], row['chapter']) == ('/home/me/04_reproduce.ipynb', '04_mnist_basics')
 
@@ -291,7 +291,7 @@ def test_notebook_and_chapter_are_logged(shell, monkeypatch):
 _WRITER = textwrap.dedent('''
     import sys, time
     from pathlib import Path
-    from learnkit.timing import time_code, log_result
+    from learnkit.timing.measure import time_code, log_result
     go = Path(sys.argv[2])
     while not go.exists(): time.sleep(0.005)
     for i in range(20):

@@ -1,10 +1,10 @@
 "A scaffold nobody has written in yet is 0% done, at every hint level, for check, diff, the panel and the dashboard alike."
 import pytest
-from learnkit.scaffold import write_scaffold
-from learnkit.diff import diff_notebooks
-from learnkit.state import check_reproduction
-from learnkit.progress import chapter_progress
-from learnkit.lesson import PanelModel
+from learnkit.reproduce.scaffold import write_scaffold
+from learnkit.reproduce.diff import diff_notebooks
+from learnkit.reproduce.state import check_reproduction
+from learnkit.study.progress import chapter_progress
+from learnkit.ui.panel import PanelModel
 
 @pytest.mark.parametrize('hints', [0, 1, 2, 3])
 def test_fresh_demo_scaffold_is_not_written(tmp_path, hints):
@@ -21,8 +21,8 @@ def test_fresh_demo_scaffold_is_not_written(tmp_path, hints):
 def test_an_untouched_hint_2_blank_that_starts_with_an_import_is_not_written(tmp_path):
     "The case from the issue: diff said 0 attempted and the panel 1 written; now every view says 0 until the learner writes or runs it."
     import json
-    from learnkit.scaffold import hint
-    from learnkit.chapters import load_chapter
+    from learnkit.reproduce.scaffold import hint
+    from learnkit.book.chapters import load_chapter
     out = dict(output_type='execute_result', execution_count=1, metadata={}, data={'text/plain': '1.4142135623730951'})
     book = dict(nbformat=4, nbformat_minor=4, metadata={}, cells=[
         dict(cell_type='markdown', metadata={}, source='# Roots'), dict(cell_type='markdown', metadata={}, source='## Square roots'),
@@ -43,4 +43,4 @@ def test_fresh_real_chapter_scaffold_with_hints_is_not_written(tmp_path, fastboo
     for h in (1, 2, 3):
         p = write_scaffold(src, out=tmp_path/f'r{h}.ipynb', hints=h).path
         assert diff_notebooks(src, str(p))['progress']['written'] == 0
-        assert check_reproduction(src, str(p)).progress['written'] == 0
+        assert check_reproduction(src, str(p)).progress.written == 0

@@ -50,7 +50,7 @@ execute = run_cells
 @pytest.fixture(scope='module')
 def book():
     "The book chapter: a title, a section, the cells above, executed once in a real kernel."
-    from learnkit.chapters import parse_chapter
+    from learnkit.book.chapters import parse_chapter
     nb = execute(list(BOOK.values()))
     nb.cells = [nbformat.v4.new_markdown_cell('# Foundations, from scratch'), nbformat.v4.new_markdown_cell('## Matrices')] + nb.cells
     ch = parse_chapter(json.loads(nbformat.writes(nb)))
@@ -63,12 +63,12 @@ def learner_runs():
     return [[plain(c.outputs) for c in execute(list(BOOK.values())).cells] for _ in range(3)]
 
 def judge(book, name, outputs):
-    from learnkit.compare import judge_cell
+    from learnkit.reproduce.compare import judge_cell
     ch, cells = book
     return judge_cell(cells[name], outputs, chapter=ch)
 
 def test_book_code_as_is_is_done_on_every_draw(book, learner_runs):
-    from learnkit.rules import is_done
+    from learnkit.reproduce.rules import is_done
     for run in learner_runs:
         for name, outs in zip(BOOK, run):
             if name in ('imports', 'mats', 'matmul', 'touch'): continue  # cells that show nothing: judged by %%reproduce below
@@ -91,7 +91,7 @@ def test_kinds_and_wording(book, learner_runs):
     assert judge(book, 'loss', run['loss']).line == '⚄ random: shape and kind agree (computed from random values)'
 
 def test_mutations_are_caught(book):
-    from learnkit.rules import is_done
+    from learnkit.reproduce.rules import is_done
     names = [n for n, ms in MUTANTS.items() for _ in ms]
     # the mutant runs after the book's cells, in the state they leave
     nb = execute(list(BOOK.values()) + [m for ms in MUTANTS.values() for m in ms])
@@ -115,7 +115,7 @@ def test_random_wrong_shape_and_scale_wording(book):
     assert v.verdict == 'mismatch' and v.detail.startswith('random values, but')
 
 def test_goals_of_the_book_cells(book):
-    from learnkit.goals import goal_of
+    from learnkit.reproduce.goals import goal_of
     ch, cells = book
     g = {n: goal_of(c, ch) for n, c in cells.items()}
     assert g['matmul'] == '→ defines `matmul(a, b)`'
@@ -140,7 +140,7 @@ def chapter_file(tmp_path, book):
     return p
 
 def _verdict(shell):
-    return shell._learnkit_magics.last_attempt.verdict
+    return shell._learnkit_magics.state.last_attempt.verdict
 
 def test_definitions_judged_by_what_they_bind(shell, chapter_file, book):
     ch, cells = book
@@ -165,7 +165,7 @@ def test_definitions_judged_by_what_they_bind(shell, chapter_file, book):
 
 def test_saved_verdict_output_judges_the_same_offline(chapter_file, book):
     "What %%reproduce stores in its verdict output lets `judge_cell` reach the same verdict from the saved notebook."
-    from learnkit.compare import LEARNKIT_MIME, judge_cell
+    from learnkit.reproduce.compare import LEARNKIT_MIME, judge_cell
     ch, cells = book
     head = f"%%reproduce {cells['matmul'].id} --chapter {chapter_file}\n"
     cases = [("def matmul(a, b): return a @ b", 'defined'), ("def matmul(a): return a", 'mismatch')]
@@ -178,8 +178,8 @@ def test_saved_verdict_output_judges_the_same_offline(chapter_file, book):
         assert judge_cell(cells['matmul'], outs, chapter=ch).verdict == want, code
 
 def test_empty_blank_shows_goal_and_first_hint(shell, chapter_file, book, capsys):
-    from learnkit.attempts import hints_taken
-    from learnkit.store import get_store
+    from learnkit.store.attempts import hints_taken
+    from learnkit.store.db import get_store
     ch, cells = book
     r = shell.run_cell(f"%%reproduce {cells['matmul'].id} --chapter {chapter_file}")
     out = capsys.readouterr()
@@ -223,8 +223,8 @@ def test_tol_and_band_are_separate(shell, chapter_file, book):
 
 def test_the_books_own_code_failing_on_newer_libraries_is_not_blamed_on_the_learner():
     # the book ran numpy < 1.24, where `np.float` still existed; here it raises
-    from learnkit.chapters import parse_chapter
-    from learnkit.compare import judge_cell
+    from learnkit.book.chapters import parse_chapter
+    from learnkit.reproduce.compare import judge_cell
     book_code = "import numpy as np\nnp.float(3)"
     ch = parse_chapter(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=[
         dict(cell_type='markdown', metadata={}, source='# Old APIs'),
@@ -242,8 +242,8 @@ def test_the_books_own_code_failing_on_newer_libraries_is_not_blamed_on_the_lear
 
 def test_a_cell_that_shows_and_defines_nothing_is_done_once_it_ran():
     # a look-up such as `math.sqrt??` shows nothing in a saved notebook and binds nothing: running it is all there is
-    from learnkit.chapters import parse_chapter
-    from learnkit.compare import judge_cell
+    from learnkit.book.chapters import parse_chapter
+    from learnkit.reproduce.compare import judge_cell
     sources = ["import math\nmath.pi", "math.sqrt??", "# the next cell is slow on a CPU: only a comment here"]
     book = execute(sources)
     ch = parse_chapter(json.loads(nbformat.writes(book)))

@@ -7,12 +7,12 @@ import pytest
 from test_kernel import e2e_kernel, problems, run_notebook, shown  # noqa: F401 (fixture)
 
 def _demo_ref(start):
-    from learnkit.chapters import load_chapter
+    from learnkit.book.chapters import load_chapter
     return next(c.id for c in load_chapter('demo').code_cells if c.source.startswith(start))
 
 def test_lesson_and_reproduce_record_against_the_vscode_notebook(e2e_kernel, monkeypatch):
-    from learnkit.scaffold import write_scaffold
-    from learnkit.store import get_store
+    from learnkit.reproduce.scaffold import write_scaffold
+    from learnkit.store.db import get_store
     monkeypatch.delenv('JPY_SESSION_NAME', raising=False)
     monkeypatch.delenv('VSCODE_PID', raising=False)
     proj = e2e_kernel/'course'/'week1'  # the learner's notebooks; the kernel runs one folder up
@@ -23,7 +23,7 @@ def test_lesson_and_reproduce_record_against_the_vscode_notebook(e2e_kernel, mon
     cells = [f'__vsc_ipynb_file__ = {str(nb_file)!r}  # what VS Code puts in the namespace',
              '%load_ext learnkit',
              '%lesson demo',
-             'from fastai.vision.all import *\nfrom learnkit.datasets import demo_data\npath = demo_data()',
+             'from fastai.vision.all import *\nfrom learnkit.book.datasets import demo_data\npath = demo_data()',
              f'%%reproduce {ref}\nfiles = get_image_files(path)\nlen(files)']
     nb = run_notebook(cells, e2e_kernel)
     for src, cell in zip(cells, nb.cells): assert not problems(cell), f'{src!r}: {shown(cell, errors=True)}'

@@ -29,7 +29,7 @@ def _run(*cmd, cwd=None, timeout=120):
 
 def test_installed_package_is_the_wheel_with_every_data_file():
     import learnkit
-    from learnkit.chapters import demo_path, load_chapter
+    from learnkit.book.chapters import demo_path, load_chapter
     pkg = Path(learnkit.__file__).resolve().parent
     assert pkg.is_relative_to(Path(sysconfig.get_paths()['purelib']).resolve()), f'learnkit imported from {pkg}, not site-packages'
     assert demo_path().is_file() and load_chapter('demo').code_cells  # the demo chapter is inside the wheel
@@ -42,7 +42,7 @@ def test_installed_package_is_the_wheel_with_every_data_file():
         assert mods <= {p.name for p in pkg.glob('*.py')}, f'modules missing from the wheel: {sorted(mods - {p.name for p in pkg.glob("*.py")})}'
 
 def test_wheel_pulls_no_dev_or_build_dependency():
-    reqs = distribution('learnkit').requires or []
+    reqs = distribution('fastbook-learnkit').requires or []
     runtime = {re.match(r'[A-Za-z0-9_.-]+', r).group(0).lower().replace('_', '-') for r in reqs if 'extra ==' not in r}
     assert runtime and not runtime & DEV_ONLY, sorted(runtime & DEV_ONLY)
     out = subprocess.run([sys.executable, '-m', 'pip', 'check'], capture_output=True, text=True, timeout=120)
@@ -60,7 +60,7 @@ def test_learnkit_command_and_load_ext_work_outside_the_repository(tmp_path):
         ip = start_ipython()
         ip.run_line_magic('load_ext', 'learnkit')
         ip.run_line_magic('lesson', '0 --no-panel')
-        print(json.dumps({'file': learnkit.__file__, 'chapter': ip._learnkit_magics.chapter}))''')
+        print(json.dumps({'file': learnkit.__file__, 'chapter': ip._learnkit_magics.state.chapter}))''')
     out = _run(sys.executable, '-c', code, cwd=tmp_path)
     res = json.loads(out[out.rindex('{'):])
     assert res['chapter'] == 'demo' and 'site-packages' in res['file'], res
