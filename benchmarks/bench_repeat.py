@@ -38,7 +38,7 @@ def main():
     os.environ['LEARNKIT_FASTBOOK'] = a.fastbook
     os.environ.setdefault('LEARNKIT_DATA_DIR', tempfile.mkdtemp(prefix='lk-bench-repeat-'))
     import nbformat
-    from learnkit import chapters
+    from learnkit.book import chapters
     from learnkit.repeat.plan import suggestions, write_repeat, standin
     from learnkit.reproduce.scaffold import write_scaffold
     out = Path(tempfile.mkdtemp())
@@ -52,13 +52,13 @@ def main():
         def best(fn):
             ts_ = []
             for i in range(a.repeat):
-                chapters._load.cache_clear()
+                chapters._load.cache_clear()  # the chapter is read and parsed in each run, as a first command would
                 t = time.perf_counter(); fn(i); ts_.append(time.perf_counter() - t)
             return min(ts_)
         sc = best(lambda i: write_scaffold(ch, out=out/f'{key}_scaffold_{i}.ipynb'))
         rp = best(lambda i: write_repeat(ch, dataset=s.name, tiny=True, out=out/f'{key}_repeat_{i}.ipynb'))
         tw, ts = tw + rp, ts + sc
-        app = 'fastai.collab' if s.kind == 'ratings' else 'fastai.tabular.all' if s.kind == 'tabular' else 'fastai.vision.all'
+        app = {'ratings': 'fastai.collab', 'tabular': 'fastai.tabular.all', 'text-csv': 'fastai.text.all', 'text-folders': 'fastai.text.all'}.get(s.kind, 'fastai.vision.all')
         ref = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f'from {app} import *')])
         ref.metadata.kernelspec = dict(name='python3', display_name='Python 3', language='python')
         nbformat.write(ref, str(out/f'{key}_ref.ipynb'))

@@ -61,7 +61,7 @@ def agreement(ip, n_pairs):
 
 
 def _log_times(res, store, calls):
-    from learnkit.timing.measure import log_result
+    from learnkit.timing.log import log_result
     ts = []
     for _ in range(calls):
         res.device_info = {}  # as for a new run (the collected metadata itself stays cached per kernel)
@@ -71,8 +71,10 @@ def _log_times(res, store, calls):
 
 def overhead(ip, calls):
     from learnkit.store.db import Store, get_store
-    from learnkit.timing.measure import TimingResult, log_result, _CACHE
-    _CACHE.clear()
+    from learnkit.timing.measure import TimingResult
+    from learnkit.timing.log import log_result
+    from learnkit.timing.machine import clear_cache
+    clear_cache()
     res = TimingResult(1000, 7, [0.01]*7, label='overhead', source='pass')
     t0 = time.perf_counter(); log_result(res, store=Store(':memory:')); first = time.perf_counter()-t0
     meta = _log_times(res, Store(':memory:'), calls)   # metadata + row + SQLite insert, no disk

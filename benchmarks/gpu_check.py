@@ -1,11 +1,12 @@
 """Everything in learnkit that needs CUDA, in one run of at most 8 minutes on one GPU, written as a markdown table.
 
-Run from the repository root: `python benchmarks/gpu_check.py [--out gpu_check.md] [--chapters 04,08] [--budget 480]`.
+Run from anywhere: `python benchmarks/gpu_check.py [--out PATH] [--chapters 04,08] [--budget 480]`; the table goes to
+`--out`, by default `gpu_check.md` next to this script (never into the folder it was run from).
 
 1. `%%timeit_log --device cuda` against `torch.utils.benchmark.Timer` on the same statements (target: within 5%).
 2. Unsynchronised against synchronised timing of the same CUDA work: why learnkit waits for the GPU.
 3. `learnkit bench --tune --device cuda` in tiny mode on the demo chapter and two fastbook chapters (LEARNKIT_FASTBOOK
-   or ../shared/fastbook), with MFU and the peak it was computed against.
+   or ../shared/fastbook), with MFU and the peak it was computed against, each figure with its spread.
 
 Without a CUDA GPU every CUDA part is skipped with its reason and the script still runs (and exits 0), so it can be
 checked on a CPU machine. Each part has a share of the time budget; a part that would overrun it is cut short and
@@ -63,20 +64,21 @@ def sync_vs_nosync(ip):
             ('unsynchronised / synchronised', f'{naive.median/synced.median:.3f} (below 1: the CPU clock misses queued kernels)'),
             ('GPU time from CUDA events', f'{statistics.median(synced.device_timings or [0])*1e3:.4g} ms')]
 
-def bench_rows(chapters, deadline, device):
+def bench_table(chapters, deadline, device):
     from learnkit.bench.chapter import bench_chapter
     rows = []
     for ch in chapters:
         left = deadline - time.time()
         if left < 30: rows.append((ch, 'skipped: time budget spent') + ('',)*6); continue
         t0 = time.time()
+        from learnkit.bench.render import figure
         try: res = bench_chapter(ch, devices=(device,), tiny=True, batches=5, progress=False, tune=True, timeout=left)
-        except Exception as e: rows.append((ch, f'error: {e}') + ('',)*6); continue
+        except Exception as e: rows.append((ch, f'error: {e}') + ('',)*6); continue  # a chapter's failure is a row of the table
         for r in res:
-            tuned = ', '.join(f"{t['option']} {t['speedup']:.2f}x" for t in r.tune if t.get('speedup')) or '-'
+            tuned = ', '.join(f"{t['option']} {t['speedup']:.2f}x ({t['low']:.2f}-{t['high']:.2f}x)" for t in r.tune if t.get('speedup')) or '-'
             mfu = f'{r.mfu:.1%} of {r.mfu_peak}' if r.mfu is not None else (r.note.split('no MFU: ')[1].split(';')[0] if 'no MFU' in r.note else '-')
-            rows.append((f'{ch} {r.cell}', r.kind or '-', f'{r.e2e_items_s:,.0f}' if r.e2e_items_s else (r.error or '-')[:60],
-                         r.bottleneck or '-', mfu, tuned, (r.suggestion or '')[:90], f'{time.time()-t0:.0f} s'))
+            rows.append((f'{ch} {r.cell}', r.kind or '-', figure(r, 'e2e') if r.e2e_items_s else (r.error or '-')[:60],
+                         (r.bottleneck or '-') + (' (busy machine)' if r.busy else ''), mfu, tuned, (r.suggestion or '')[:90], f'{time.time()-t0:.0f} s'))
     return rows
 
 def table(head, rows):
@@ -86,7 +88,7 @@ def table(head, rows):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--out', default='gpu_check.md')
+    ap.add_argument('--out', default=str(Path(__file__).resolve().parent/'gpu_check.md'), help='where the table goes (default: next to this script)')
     ap.add_argument('--chapters', default='04,08', help='fastbook chapters to bench besides the demo')
     ap.add_argument('--budget', type=float, default=480, help='seconds for the whole run (8 minutes)')
     a = ap.parse_args(argv)
@@ -113,10 +115,11 @@ def main(argv=None):
         chapters = ['demo'] + [str(p) for c in a.chapters.split(',') if c.strip() for p in sorted(fb.glob(f'{c.strip()}_*.ipynb'))[:1]]
         parts.append('\n## learnkit bench --tune --device cuda, tiny mode\n')
         parts.append(table(['pipeline', 'kind', 'E items/s', 'bottleneck', 'MFU (peak used)', 'measured changes', 'suggestion', 'wall'],
-                           bench_rows(chapters, deadline - 5, 'cuda')))
+                           bench_table(chapters, deadline - 5, 'cuda')))
     parts.append(f'\nwall time: {time.time()-t0:.0f} s (budget {a.budget:.0f} s)')
     md = '\n'.join(parts) + '\n'
-    Path(a.out).write_text(md)
+    from learnkit.base.files import atomic_write
+    atomic_write(a.out, md)
     print(md)
     return 0
 

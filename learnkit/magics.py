@@ -4,36 +4,89 @@
 
 # %% ../nbs/00_magics.ipynb #db8b4a5d
 from __future__ import annotations
+import atexit, sys, weakref
 from dataclasses import dataclass, field
 from IPython.core.magic import Magics, magics_class, line_cell_magic, no_var_expand
 from IPython.core.magic_arguments import magic_arguments, argument, parse_argstring
 from traitlets import Unicode, Float, Bool, observe
 from .base.core import LearnkitError, config
+from .base import clock
 from .reproduce.rules import Tolerance
+from .ui.frontend import kernel_id, report_error
 
 # %% auto #0
-__all__ = ['StudyState', 'parse_line', 'LearnkitMagics', 'load', 'unload']
+__all__ = ['PANEL_EVERY', 'StudyState', 'StudyHooks', 'parse_line', 'LearnkitMagics', 'load', 'unload']
 
 # %% ../nbs/00_magics.ipynb #27f5d00e
 @dataclass
 class StudyState:
     "What learnkit remembers in one kernel between cells."
     chapter: str|None = None  # the active chapter's key, set by %lesson
-    session: int|None = None  # the open study session's id
-    panel: object = None  # the chapter panel on show, refreshed after each cell
+    lesson: int|None = None  # this kernel's open %lesson (a row of the `sessions` table)
+    kernel: str = ''  # this kernel's id
+    activity: object = None  # this kernel's current stretch of study (`learnkit.study.sessions.Activity`)
+    paused: bool = False  # after %lesson --end: nothing counts here until the next %lesson
+    cell_start: float|None = None  # when the running cell started
+    panel: object = None  # the chapter panel on show, refreshed after cells
+    panel_at: float|None = None  # when it was last refreshed
     dashboard: object = None  # the course dashboard on show
-    last_mark: float|None = None  # when this kernel last marked activity
-    hooked: bool = False  # the post-run-cell hook is registered
     colab_told: set = field(default_factory=set)  # chapters whose Colab note was shown
+    told: set = field(default_factory=set)  # problems already said in one line
     last_attempt: object = None  # the last %%reproduce attempt's model (its hint level carries over)
+
+# %% ../nbs/00_magics.ipynb #bdda39b4
+PANEL_EVERY = 60  # seconds: the panel on show is redrawn after a cell at most this often (it re-reads the reproduction)
+
+class StudyHooks:
+    "What the magics object does for study time: record activity, stop it, and run hooks that never break a cell (needs `state`, `record`)."
+    def note_activity(self, now=None):
+        "Record that the learner is active in this kernel (a cell run, a learnkit button), unless paused; returns the `Activity`."
+        st = self.state
+        if st.paused or not self.record: return None
+        from learnkit.study.sessions import record_activity  # on first use: `%load_ext` opens no database
+        chapter = st.chapter or getattr(st.last_attempt, 'chapter', None) or ''
+        st.activity = record_activity(st.activity, chapter, st.kernel, now=now)
+        return st.activity
+
+    def end_study(self, now=None):
+        "Stop counting this kernel's study time at `now` and close its `%lesson` (`%lesson --end`, unload, the kernel's exit)."
+        st = self.state
+        if st.activity is None and st.lesson is None: return
+        from learnkit.study.sessions import close_lesson, stop_activity
+        st.activity = stop_activity(st.activity, now=now)
+        if st.lesson is not None: close_lesson(st.lesson, now=now)
+        st.lesson = None
+
+    def guarded(self, what: str, fn):
+        "Run `fn()` from a hook: a problem is one line on stderr (`what` failed), said once, never the learner's cell failing."
+        try: return fn()
+        except Exception as e: report_error(e, what, self.state.told)  # the traceback too with LEARNKIT_DEBUG=1
+
+    # the hooks: activity at the start and the end of each cell (a long training counts while it runs), then the panel redrawn
+    def pre_run(self, *_):
+        t = self.state.cell_start = clock.now()  # one moment: what %lesson reads as "before this cell" ends exactly there
+        self.guarded('could not record study time', lambda: self.note_activity(t))
+
+    def post_run(self, *_):
+        st = self.state
+        self.guarded('could not record study time', self.note_activity)
+        st.cell_start = None
+        if st.panel is not None and (st.panel_at is None or clock.now() - st.panel_at >= PANEL_EVERY):
+            st.panel_at = clock.now()
+            self.guarded('could not refresh the panel', st.panel.refresh)
+
+# %% ../nbs/00_magics.ipynb #da2807e4
+_LOADED = weakref.WeakSet()  # magics loaded in this process: their study time stops when it exits
+
+@atexit.register
+def _at_exit():
+    for m in list(_LOADED): m.guarded('could not close the study session', m.end_study)
 
 # %% ../nbs/00_magics.ipynb #222dd5c4
 def _run(fn, *args):
     "Call an adapter; a `LearnkitError` prints as one line (red in the notebook) and returns None."
     try: return fn(*args)
-    except LearnkitError as e:
-        import sys
-        print(f'learnkit: {e}', file=sys.stderr)
+    except LearnkitError as e: print(f'learnkit: {e}', file=sys.stderr)
 
 def _unquote(v):
     if isinstance(v, list): return [_unquote(x) for x in v]
@@ -49,7 +102,7 @@ def parse_line(magic, line: str):
     return args
 
 @magics_class
-class LearnkitMagics(Magics):
+class LearnkitMagics(StudyHooks, Magics):
     "learnkit's magics: `%lesson`/`%%lesson`, `%%reproduce`, `%timeit_log`/`%%timeit_log` (alias `timeit-log`)."
     data_dir = Unicode('', help="Folder for learnkit's database and caches (default: platformdirs' user data dir).").tag(config=True)
     fastbook_dir = Unicode('', help='A fastbook clone to read chapters from.').tag(config=True)
@@ -60,7 +113,7 @@ class LearnkitMagics(Magics):
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         if shell is not None and self not in getattr(shell, 'configurables', [self]): shell.configurables.append(self)
-        self.state = StudyState()  # what this kernel remembers between cells
+        self.state = StudyState(kernel=kernel_id())  # what this kernel remembers between cells
         self._hooks = []  # (event, callback) pairs to unregister on unload
         self._sync()
 
@@ -87,11 +140,14 @@ class LearnkitMagics(Magics):
 
     @magic_arguments()
     @argument('chapter', nargs='?', default=None, help='chapter to study: 4, 04_mnist_basics, mnist_basics, demo or a path; none shows the course dashboard')
-    @argument('--end', action='store_true', help='end the current study session')
-    @argument('--no-panel', action='store_true', help='make the chapter active and start the session without showing the panel')
+    @argument('--end', action='store_true', help='end the study session: this notebook stops counting study time until the next %%lesson')
+    @argument('--no-panel', action='store_true', help='make the chapter active without showing the panel')
     @line_cell_magic
     def lesson(self, line, cell=None):
-        "Make a chapter active, start a study session (the cell body is your plan) and show the chapter panel."
+        "Make a chapter active (the cell body is the session's goal) and show its panel; `%lesson plan ...` sets your study plan (`%lesson plan --help`)."
+        if line.split()[:1] == ['plan']:
+            from learnkit.ui.lesson import plan_magic
+            return _run(plan_magic, self, line.split(None, 1)[1] if len(line.split()) > 1 else '')
         args = parse_line(self.lesson, line)
         from learnkit.ui.lesson import lesson_magic
         return _run(lesson_magic, self, args, cell)
@@ -132,7 +188,7 @@ class LearnkitMagics(Magics):
         from learnkit.ui.timeit import timeit_log_line
         return timeit_log_line(self, line, cell)
 
-# %% ../nbs/00_magics.ipynb #1d077e6b
+# %% ../nbs/00_magics.ipynb #5b09994b
 _ALIAS = 'timeit-log'
 
 def load(ip) -> LearnkitMagics:
@@ -145,6 +201,8 @@ def load(ip) -> LearnkitMagics:
     cleanup = getattr(ip, 'input_transformers_cleanup', None)
     if cleanup is not None:
         cleanup[:] = [f for f in cleanup if getattr(f, '__name__', '') != '_blank_reproduce'] + [_blank_reproduce]
+    m.add_hook('pre_run_cell', m.pre_run); m.add_hook('post_run_cell', m.post_run)
+    _LOADED.add(m)
     ip._learnkit_magics = m
     return m
 
@@ -162,10 +220,8 @@ def unload(ip):
     cleanup = getattr(ip, 'input_transformers_cleanup', None)
     if cleanup is not None:  # by name: a reloaded module has a new function object
         cleanup[:] = [f for f in cleanup if getattr(f, '__name__', '') != '_blank_reproduce']
-    if m.state.session is not None:
-        from learnkit.ui.lesson import end_session
-        try: end_session(m)
-        except Exception: pass  # unloading must work even when the store is gone (a deleted data folder)
+    m.guarded('could not close the study session', m.end_study)  # unloading works even when the store is gone
+    _LOADED.discard(m)
     mm = ip.magics_manager
     for kind in ('line', 'cell'):
         for name in ('lesson', 'reproduce', 'timeit_log', _ALIAS): mm.magics[kind].pop(name, None)

@@ -1,9 +1,9 @@
-"learnkit bench on fixture chapters shaped like fastbook's hardest ones, in tiny mode on the CPU: real subprocesses, real fastai."
-import json
+"learnkit bench on fixture chapters shaped like fastbook's hardest ones, in tiny mode on the CPU: real subprocesses, real fastai, real torch.distributed."
+import json, os
 import pytest
 from learnkit.bench.chapter import bench_chapter, find_pipelines, format_bench
 
-pytestmark = pytest.mark.filterwarnings('ignore')
+pytestmark = [pytest.mark.filterwarnings('ignore'), pytest.mark.slow]
 
 def _chapter(tmp_path, name, *cells):
     nb = dict(nbformat=4, nbformat_minor=4, metadata={},
@@ -31,9 +31,48 @@ FROM_SCRATCH = (
 )
 
 def test_own_dataloader_with_a_process_pool_runs_as_in_a_notebook(tmp_path, data_dir):
-    res = bench_chapter(_chapter(tmp_path, 'from_scratch', *FROM_SCRATCH), tiny=True, batches=2, progress=False, min_time=0.1)
+    res = bench_chapter(_chapter(tmp_path, 'from_scratch', *FROM_SCRATCH), tiny=True, batches=2, progress=False, min_time=0.1, repeats=2)
     assert len(res) == 1 and res[0].error is None, format_bench(res)  # collate and the classes pickle from __main__
     assert res[0].loader_items_s > 0 and res[0].e2e_items_s > 0 and res[0].step_items_s > 0
+
+# the book's last chapter writes its own Learner too: parts as attributes, callbacks called by name, its own fit and optimiser
+OWN_LEARNER = FROM_SCRATCH[:-1] + (
+    'class SGD:\n    def __init__(self, params, lr): self.params, self.lr = list(params), lr\n'
+    '    def step(self):\n        for p in self.params: p.data -= p.grad.data * self.lr; p.grad.data.zero_()',
+    'class Callback:\n    def __call__(self, name): pass',
+    'class Learner:\n    def __init__(self, model, dls, loss_func, lr, cbs, opt_func=SGD):\n'
+    '        self.model, self.dls, self.loss_func, self.lr, self.cbs, self.opt_func = model, dls, loss_func, lr, cbs, opt_func\n'
+    '        for cb in cbs: cb.learner = self\n'
+    '    def __call__(self, name):\n        for cb in self.cbs: getattr(cb, name, lambda: None)()\n'
+    '    def one_batch(self):\n        self("before_batch")\n        xb, yb = self.batch\n'
+    '        self.loss = self.loss_func(self.model(xb), yb)\n        if self.model.training: self.loss.backward(); self.opt.step()\n'
+    '        self("after_batch")\n'
+    '    def one_epoch(self, train):\n        self.model.training = train\n'
+    '        for self.num, self.batch in enumerate(self.dls.train if train else self.dls.valid): self.one_batch()\n'
+    '    def fit(self, n_epochs):\n        self.opt = self.opt_func(self.model.parameters(), self.lr)\n'
+    '        for self.epoch in range(n_epochs): self.one_epoch(True); self.one_epoch(False)',
+    'cbs = [Callback()]',
+    'learn = Learner(nn.Sequential(nn.Linear(n_in, 16), nn.ReLU(), nn.Linear(16, 2)), dls, F.cross_entropy, lr=0.1, cbs=cbs)\nlearn.fit(1)',
+)
+
+def test_the_from_scratch_learner_is_benched_like_fastais(tmp_path, data_dir):
+    res = bench_chapter(_chapter(tmp_path, 'own_learner', *OWN_LEARNER), tiny=True, batches=2, progress=False, min_time=0.1, repeats=2)
+    r = res[0]
+    assert len(res) == 1 and r.error is None, format_bench(res)  # not "ran but created no fastai Learner"
+    assert r.learner == 'plain' and r.loader_items_s > 0 and r.step_items_s > 0 and r.e2e_items_s > 0 and r.bottleneck
+    assert len(r.e2e_samples) == 2 and 'its own callbacks did not run' in r.note
+    assert 'no opt_func' not in r.note  # its own SGD, made as its fit makes it
+
+@pytest.mark.timed
+def test_two_processes_on_the_cpu_report_their_scaling(tmp_path, data_dir):
+    from learnkit.bench.render import scaling_text
+    res = bench_chapter('demo', tiny=True, batches=2, progress=False, min_time=0.2, repeats=2, processes=2)
+    r = res[0]
+    assert r.error is None and r.processes == 2, format_bench(res)
+    assert len(r.parallel_samples) == 2 and r.parallel_items_s > 0 and len(r.one_process_samples) == 2, r.note
+    # against one process of the same kind (a group of one, the same threads), not the learner's all-cores process
+    assert r.threads == max(1, (os.cpu_count() or 1) // 2) and r.scaling == r.parallel_items_s / (2 * r.one_process_items_s)
+    assert scaling_text(r) in format_bench(res) and 'scaling efficiency' in format_bench(res)
 
 PRODUCTION = (
     '#hide\n! [ -e /content ] && pip install -Uqq fastbook\nimport fastbook\nfastbook.setup_book()',

@@ -285,9 +285,11 @@ def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         verdict = run_cell(page, 3).locator('.jp-Cell-outputArea')
         expect(verdict).to_contain_text('112')  # the cell's own output is still shown
         expect(verdict).to_contain_text(re.compile(r'(?<![a-z])match'))  # 'match', not 'mismatch'
-        # The verdict's buttons are live widgets too: a hint lands in their output area.
-        verdict.get_by_role('button', name='Hint').click()
-        expect(verdict.locator('.lk-output')).to_contain_text('# uses:', timeout=30_000)
+        # The verdict's buttons are live widgets too: Compare shows the book's output beside the learner's in their output area
+        # (a cell that matches offers no hint).
+        verdict.get_by_role('button', name='Compare').click()
+        expect(verdict.locator('.lk-output')).to_contain_text('The book', timeout=30_000)
+        expect(verdict.locator('.lk-output')).to_contain_text('Yours')
         timing = run_cell(page, 4).locator('.jp-Cell-outputArea')
         expect(timing).to_contain_text(re.compile(r'per loop .*logged'))
         wait_idle(page, lab)
@@ -298,3 +300,37 @@ def test_learner_flow_in_jupyterlab(e2e_lab, e2e_page, tmp_path):
         expect(page.get_by_text('Error displaying widget')).to_have_count(0)
     finally: shoot(page, tmp_path/'final.png')
     assert not widget_errors(page), widget_errors(page)
+
+def test_plan_line_on_the_panel_and_the_dashboard(e2e_lab, e2e_page, tmp_path):
+    "The plan, set in the notebook, is the first line of the chapter panel and of the course dashboard, with the weekly chart."
+    from datetime import date, timedelta
+    from playwright.sync_api import expect
+    page, lab = e2e_page, e2e_lab
+    until = (date.today() + timedelta(weeks=8)).isoformat()  # the clock here is the real one: eight weeks from today
+    write_notebook(lab.root/'plan.ipynb', ['%load_ext learnkit', f'%lesson plan demo 4 --hours-per-week 5 --until {until}',
+                                           '%lesson demo', '%lesson'])
+    from learnkit.study.sessions import fmt_minutes
+    week1 = fmt_minutes(5*60*(7 - date.today().weekday())/7)  # the first week asks for its days from today on
+    line = re.compile(rf'^\s*Week 1 of 9: \d+ min of {week1} this week, on track; next: demo\s*$')
+    try:
+        open_notebook(page, lab, 'plan.ipynb')
+        run_cell(page, 0)
+        expect(run_cell(page, 1).locator('.jp-Cell-outputArea')).to_contain_text(f'Plan: demo, 04_mnist_basics by {until}, 5 h a week')
+        panel = run_cell(page, 2).locator('.jp-Cell-outputArea')
+        expect(panel.locator('.jupyter-widgets').first).to_be_visible(timeout=30_000)
+        plan = panel.locator('.lk-plan')
+        expect(plan).to_have_text(line, timeout=30_000)
+        title = panel.get_by_text('Stripes or Dots?').first
+        nxt = panel.get_by_text(re.compile(r'^Next: scaffold your reproduction'))
+        assert title.bounding_box()['y'] < plan.bounding_box()['y'] < nxt.bounding_box()['y'], 'the plan line is not at the top of the panel'
+        plan.scroll_into_view_if_needed()
+        shoot(page, tmp_path/'plan_panel.png')
+        dash = run_cell(page, 3).locator('.jp-Cell-outputArea')
+        dplan = dash.locator('.lk-plan')
+        expect(dplan).to_have_text(line, timeout=30_000)
+        expect(dash.locator('img').first).to_be_visible()  # the weekly chart: planned beside studied
+        assert dplan.bounding_box()['y'] < dash.get_by_text('Your course').bounding_box()['y'], 'the plan line is not at the top of the dashboard'
+        dash.locator('img').first.scroll_into_view_if_needed()
+        shoot(page, tmp_path/'plan_dashboard.png')
+        assert not widget_errors(page), widget_errors(page)
+    finally: shoot(page, tmp_path/'final.png')

@@ -114,8 +114,11 @@ def test_learner_flow_in_classic_notebook(classic, page, tmp_path):
         verdict = run_cell(page, 3).locator('.output_wrapper')
         expect(verdict).to_contain_text('112')
         expect(verdict).to_contain_text(re.compile(r'(?<![a-z])match'))
-        verdict.get_by_role('button', name='Hint').click()
-        expect(verdict.locator('.lk-output')).to_contain_text('# uses:', timeout=30_000)
+        # The verdict's buttons are live widgets too: Compare shows the book's output beside the learner's in their output area
+        # (a cell that matches offers no hint).
+        verdict.get_by_role('button', name='Compare').click()
+        expect(verdict.locator('.lk-output')).to_contain_text('The book', timeout=30_000)
+        expect(verdict.locator('.lk-output')).to_contain_text('Yours')
         expect(run_cell(page, 4).locator('.output_wrapper')).to_contain_text(re.compile(r'per loop .*logged'))
         expect(run_cell(page, 5).locator('.widget-slider')).to_be_visible(timeout=30_000)  # a plain ipywidgets control, for comparison
         dash = run_cell(page, 6).locator('.output_wrapper')  # the course dashboard, a widget too

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from test_kernel import e2e_kernel, problems, run_notebook, shown, view_ids, widget_models  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.slow  # real kernels
+
 README = Path(__file__).resolve().parents[1]/'README.md'
 FIXTURES = Path(__file__).parent/'fixtures'
 AS_COLAB = "import sys, types\nsys.modules.setdefault('google.colab', types.ModuleType('google.colab'))  # what Colab's kernel has imported"

@@ -1,4 +1,5 @@
-"Tiny stand-in datasets: each one read by the fastai data-block code the chapters use, offline, in seconds."
+"""Tiny stand-in datasets: their layout, names and determinism (fast, without fastai), and each one read by the fastai
+data-block code the chapters use, offline (`slow`: they import fastai and build DataLoaders)."""
 import hashlib, time
 from pathlib import Path
 import pytest
@@ -16,6 +17,7 @@ def tiny(tmp_path_factory):
         t0 = time.perf_counter(); paths[k] = tiny_dataset(k, root); took[k] = time.perf_counter() - t0
     return paths, took
 
+@pytest.mark.slow
 def test_every_dataset_is_small_and_fast(tiny):
     paths, took = tiny
     assert set(paths) >= {'MNIST_SAMPLE', 'MNIST', 'PETS', 'PASCAL_2007', 'BIWI_HEAD_POSE', 'IMAGENETTE', 'IMAGENETTE_160',
@@ -26,13 +28,18 @@ def test_every_dataset_is_small_and_fast(tiny):
         size = sum(f.stat().st_size for f in p.rglob('*') if f.is_file())
         assert 0 < size < 20e6, (k, size)
 
-def test_names_and_urls():
+@pytest.mark.slow  # fastai's URLs imports torch
+def test_every_url_of_fastai_has_its_name():
     from fastai.data.external import URLs
     for k in TINY_DATASETS: assert tiny_name(getattr(URLs, k)) == k
+
+def test_names_and_urls():
+    assert tiny_name('https://s3.amazonaws.com/fast-ai-imageclas/oxford-iiit-pet.tgz') == 'PETS' and tiny_name('ml-100k') == 'ML_100k'
     assert tiny_name('bluebook-for-bulldozers') is None
     with pytest.raises(LearnkitError, match="no tiny stand-in for dataset 'bluebook"): tiny_dataset('bluebook-for-bulldozers')
 
 def test_deterministic_and_cached(tmp_path):
+    "The same pixels from a name or a URL, drawn once."
     def digest(p): return hashlib.sha1(b''.join(f.name.encode() + f.read_bytes() for f in sorted(p.rglob('*')) if f.is_file())).hexdigest()
     a, b = tiny_dataset('PETS', tmp_path/'a'), tiny_dataset('https://s3.amazonaws.com/fast-ai-imageclas/oxford-iiit-pet.tgz', tmp_path/'b')
     assert digest(a) == digest(b)
@@ -42,6 +49,7 @@ def test_deterministic_and_cached(tmp_path):
 def test_default_folder_is_under_data_dir(data_dir):
     assert tiny_dataset('ML_SAMPLE') == data_dir/'tiny'/'movie_lens_sample'
 
+@pytest.mark.slow
 def test_mnist_sample(tiny):
     import pandas as pd
     from fastai.vision.all import ImageDataLoaders
@@ -54,6 +62,7 @@ def test_mnist_sample(tiny):
     x, y = dls.one_batch()
     assert x.shape[1:] == (3, 28, 28)
 
+@pytest.mark.slow
 def test_mnist(tiny):
     from fastai.vision.all import DataBlock, ImageBlock, CategoryBlock, get_image_files, GrandparentSplitter, parent_label, PILImageBW
     p = tiny[0]['MNIST']
@@ -61,6 +70,7 @@ def test_mnist(tiny):
                     get_y=parent_label).dataloaders(p, bs=8, num_workers=0)
     assert list(dls.vocab) == [str(i) for i in range(10)] and len(dls.valid_ds) == 20
 
+@pytest.mark.slow
 def test_pets_chapter_5_style(tiny):
     from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, get_image_files, RandomSplitter, using_attr,
                                    RegexLabeller, Resize, aug_transforms, ImageDataLoaders)
@@ -79,6 +89,7 @@ def test_pets_chapter_5_style(tiny):
                                           item_tfms=Resize(64), bs=8, num_workers=0)
     assert list(dls.vocab) == [False, True]
 
+@pytest.mark.slow
 def test_pascal_multilabel(tiny):
     import pandas as pd
     from fastai.vision.all import DataBlock, ImageBlock, MultiCategoryBlock, ColSplitter, RandomResizedCrop, get_annotations
@@ -94,6 +105,7 @@ def test_pascal_multilabel(tiny):
     imgs, lbl_bbox = get_annotations(p/'train.json')
     assert len(imgs) == len(df) and all(len(b[0]) == len(b[1]) for b in lbl_bbox)
 
+@pytest.mark.slow
 def test_biwi_head_pose_chapter_6_style(tiny):
     import numpy as np
     from fastai.vision.all import (DataBlock, ImageBlock, PointBlock, get_image_files, FuncSplitter, Resize, tensor, PILImage)
@@ -119,6 +131,7 @@ def test_biwi_head_pose_chapter_6_style(tiny):
     assert y.shape == (4, 1, 2) and len(dls.valid_ds) == 6
 
 @pytest.mark.parametrize('k,side', [('IMAGENETTE', 375), ('IMAGENETTE_160', 160), ('IMAGENETTE_320', 320)])
+@pytest.mark.slow
 def test_imagenette(tiny, k, side):
     import pandas as pd
     from fastai.vision.all import ImageDataLoaders, Resize, PILImage, get_image_files
@@ -129,6 +142,7 @@ def test_imagenette(tiny, k, side):
     df = pd.read_csv(p/'noisy_imagenette.csv')
     assert 'noisy_labels_0' in df.columns and all((p/f).exists() for f in df.path)
 
+@pytest.mark.slow
 def test_camvid_tiny_chapter_1_style(tiny):
     import numpy as np
     from fastai.vision.all import SegmentationDataLoaders, get_image_files
@@ -140,6 +154,7 @@ def test_camvid_tiny_chapter_1_style(tiny):
     x, y = dls.one_batch()
     assert x.shape[-2:] == y.shape[-2:] and int(y.max()) < 32
 
+@pytest.mark.slow
 def test_imdb_text_from_folder(tiny):
     from fastai.text.all import TextDataLoaders, get_text_files
     p = tiny[0]['IMDB']
@@ -148,12 +163,13 @@ def test_imdb_text_from_folder(tiny):
     dls = TextDataLoaders.from_folder(p, valid='test', bs=4, num_workers=0)
     assert list(dls.vocab[1]) == ['neg', 'pos'] and 'xxbos' in dls.vocab[0]
 
-def test_imdb_sample_csv(tiny):
+def test_imdb_sample_csv(tmp_path):
     import pandas as pd
-    p = tiny[0]['IMDB_SAMPLE']
+    p = tiny_dataset('IMDB_SAMPLE', tmp_path)
     df = pd.read_csv(p/'texts.csv')
     assert list(df.columns) == ['label', 'text', 'is_valid'] and set(df.label) == {'negative', 'positive'} and df.is_valid.any()
 
+@pytest.mark.slow
 def test_adult_sample_chapter_1_style(tiny):
     from fastai.tabular.all import TabularDataLoaders, Categorify, FillMissing, Normalize
     p = tiny[0]['ADULT_SAMPLE']
@@ -163,12 +179,14 @@ def test_adult_sample_chapter_1_style(tiny):
     assert list(dls.vocab) == ['<50k', '>=50k']
     assert 'education-num_na' in dls.cat_names  # FillMissing found the gaps the real file has
 
+@pytest.mark.slow
 def test_ml_sample(tiny):
     from fastai.collab import CollabDataLoaders
     dls = CollabDataLoaders.from_csv(tiny[0]['ML_SAMPLE']/'ratings.csv', bs=16, num_workers=0)
     u, m = dls.classes['userId'], dls.classes['movieId']
     assert len(u) > 10 and len(m) > 10
 
+@pytest.mark.slow
 def test_ml_100k_chapter_8_style(tiny):
     import pandas as pd
     from fastai.collab import CollabDataLoaders
@@ -181,8 +199,8 @@ def test_ml_100k_chapter_8_style(tiny):
     x, y = dls.one_batch()
     assert x.shape == (16, 2) and 1 <= float(y.min()) and float(y.max()) <= 5
 
-def test_human_numbers(tiny):
-    p = tiny[0]['HUMAN_NUMBERS']
+def test_human_numbers(tmp_path):
+    p = tiny_dataset('HUMAN_NUMBERS', tmp_path)
     lines = (p/'train.txt').read_text().splitlines(keepends=True) + (p/'valid.txt').read_text().splitlines(keepends=True)
     assert lines[0] == 'one \n' and lines[120] == 'one hundred twenty one \n'
     text = ' . '.join(l.strip() for l in lines)
@@ -192,15 +210,16 @@ def test_human_numbers(tiny):
 def test_demo_data_still_matches_the_demo_chapter(tmp_path):
     "The demo chapter's stored outputs were made from these pixels: `demo_data` must keep drawing exactly them."
     import re
+    import numpy as np
+    from PIL import Image
     from learnkit.book.chapters import load_chapter
-    from fastai.vision.all import PILImage, tensor, get_image_files
     ch = load_chapter('demo')
     p = demo_data(tmp_path/'sd')
-    files = get_image_files(p)
+    files = [f for f in p.rglob('*.png')]
     def text(c): t = c.outputs[0]['data']['text/plain']; return ''.join(t) if isinstance(t, list) else t
     out = text(next(c for c in ch.cells if c.code.strip() == 't[:6, :6, 0]'))
     want = [int(v) for v in re.findall(r'\d+', out.split('(', 1)[1])]
-    t = tensor(PILImage.create(sorted(files)[0]))
+    t = np.array(Image.open(sorted(files)[0]).convert('RGB'))  # what fastai's PILImage.create reads
     assert t[:6, :6, 0].flatten().tolist() == want[:36]
     n_out = text(next(c for c in ch.cells if c.code.strip().startswith('files = get_image_files')))
     assert int(n_out) == len(files)

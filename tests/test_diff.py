@@ -119,7 +119,7 @@ def test_json_shape(tmp_path):
     vis = load_chapter(CHAPTER).code_cells
     r = diff_notebooks(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')]))
     back = json.loads(json.dumps(r))
-    assert set(back) == {'progress', 'pairs', 'cells', 'sections', 'summary'}
+    assert set(back) == {'progress', 'pairs', 'cells', 'sections', 'summary', 'notes'}
     assert tuple(back['progress']) == PROGRESS_KEYS and back['progress'] == reproduction_state(CHAPTER, notebook([code(vis[0].code, vis[0].id), code('print(1)')])).progress.to_dict()
     for p in back['pairs']:
         assert {'orig', 'repro', 'status', 'similarity', 'verdict'} <= set(p) and p['status'] in STATUSES

@@ -10,6 +10,7 @@ def _py(code):
     assert r.returncode == 0, r.stderr
     return r.stdout
 
+@pytest.mark.slow  # a process each
 @pytest.mark.parametrize('mod', CORE)
 def test_core_modules_import_no_adapter_or_heavy_package(mod):
     out = _py(f'''
@@ -18,6 +19,7 @@ def test_core_modules_import_no_adapter_or_heavy_package(mod):
         print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))''')
     assert json.loads(out) == []
 
+@pytest.mark.slow  # a process of its own
 def test_load_ext_is_light_and_fast():
     out = _py('''
         import sys, time, json

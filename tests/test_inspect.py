@@ -32,6 +32,7 @@ def test_image_folders_with_splits_sizes_and_leak(tmp_path):
     assert info.image_sizes['min'] == [20, 16] and info.image_sizes['max'] == [25, 16]
     text = format_info(info)
     assert 'leaks' in text and 'copy.png' in text
+    assert next(p for p in info.problems if p.kind == 'leak').items == ['train/robin/robin0.png']  # the copy the notebook leaves out
     assert "'wren' (4)" in text  # fewer than a handful of items
     assert 'empty folder train/empty_class/' in text
     assert 'size: ' in text and 'image sizes: min 20x16' in text
@@ -161,3 +162,66 @@ def test_the_helpers_repeat_uses_are_public():
     assert file_ext('a/B.JPG') == '.jpg' and file_ext('README') == ''
     assert class_of(('train', 'robin', '1.png')) == 'robin' and class_of(('train', '1.png')) == ''
     assert split_of(('valid', 'robin', '1.png')) == 'valid' and split_of(('robin', '1.png')) == ''
+
+# --- a learner's own data, as it comes --------------------------------------------------------------------------
+
+def shapes_beside_a_table(root):
+    "A folder the way a learner keeps it: customers.csv (a date, missing values) next to shapes/ (a truncated JPEG, a nested class folder)."
+    rng = random.Random(4)
+    for c in ('square', 'circle', 'triangle'):
+        for i in range(8): img(root/'shapes'/c/f'{c}_{i}.jpg', colour=(40*i, 90, 200 if c == 'square' else 20))
+    for i in range(4): img(root/'shapes'/'triangle'/'batch_2024'/f'tri_{i}.jpg')
+    good = (root/'shapes'/'square'/'square_0.jpg').read_bytes()
+    (root/'shapes'/'square'/'square_broken.jpg').write_bytes(good[:len(good)//2])  # the header reads, the pixels don't
+    rows = [(1000 + i, f'2023-{1 + i % 12:02d}-{1 + i % 28:02d}', ['north', 'south', ''][i % 3], '' if i % 7 == 0 else rng.randint(18, 80),
+             '' if i % 5 == 0 else round(rng.uniform(10, 150), 1), rng.choice(['basic', 'pro']), rng.choice(['yes', 'no'])) for i in range(60)]
+    table(root/'customers.csv', ['customer_id', 'joined', 'region', 'age', 'spend', 'plan', 'churned'], rows)
+    return root
+
+def test_a_table_file_is_that_table_not_the_folder_beside_it(tmp_path):
+    ds = shapes_beside_a_table(tmp_path/'ds')
+    info = inspect_data(ds/'customers.csv')
+    assert info.kind == 'tabular' and info.path == str(ds/'customers.csv') and info.file and info.root == ds
+    assert format_info(info).startswith(f'{ds/"customers.csv"}: tabular')
+    assert info.fingerprint == inspect_data(ds/'customers.csv').fingerprint != inspect_data(ds/'shapes').fingerprint
+
+def test_missing_values_per_column_with_their_fix(tmp_path):
+    info = inspect_data(shapes_beside_a_table(tmp_path/'ds')/'customers.csv')
+    assert info.missing == {'age': 9, 'spend': 12, 'region': 20}
+    p = next(p for p in info.problems if p.kind == 'missing')
+    assert not p.blocking and p.what == '41 missing values in 3 columns: age 9, spend 12, region 20'
+    assert 'FillMissing' in p.fix and 'pandas 3' in p.fix and 'Categorify' in p.fix
+
+def test_a_truncated_image_and_a_nested_class_folder(tmp_path):
+    info = inspect_data(shapes_beside_a_table(tmp_path/'ds')/'shapes')
+    assert info.classes == {'triangle': 12, 'square': 9, 'circle': 8}  # batch_2024 is part of triangle, not a class
+    assert info.nested == {'triangle/batch_2024': 'triangle'}
+    kinds = {p.kind: p for p in info.problems}
+    assert kinds['unreadable'].items == ['square/square_broken.jpg']
+    assert "parent_label would make a class of 'batch_2024'" in kinds['nested'].what and kinds['nested'].items == ['triangle/batch_2024']
+
+def test_a_csv_that_names_images_beside_it(tmp_path):
+    for i in range(12): img(tmp_path/'pics'/f'{i}.png')
+    p = table(tmp_path/'labels.csv', ['file', 'kind'], [(f'pics/{i}.png', 'cat' if i % 3 else 'dog') for i in range(12)])
+    info = inspect_data(p)
+    assert (info.kind, info.path, info.file, info.table, info.fn_col) == ('image-csv', str(p), True, 'labels.csv', 'file')
+    assert info.classes == {'cat': 8, 'dog': 4} and 'images: in ' in format_info(info)
+
+def test_short_reviews_are_text_and_the_rule_is_stated(tmp_path):
+    rng = random.Random(8)
+    words = 'great awful fine boring lovely dull plot acting ending music cast story'.split()
+    p = table(tmp_path/'reviews.csv', ['review', 'sentiment'], [(' '.join(rng.choice(words) for _ in range(6)), ['positive', 'negative'][i % 2]) for i in range(200)])
+    info = inspect_data(p)
+    assert (info.kind, info.text_col, info.label_col) == ('text-csv', 'review', 'sentiment') and info.text_words['median'] == 6
+    assert 'text when its values have 8 words or more (median), or 3 or more' in format_info(info)
+    # a names column in a wide table of measurements stays a feature of that table
+    rows = [(f'{rng.choice(words)}, Mr. {rng.choice(words)} {i}', rng.randint(1, 3), rng.random()*80, rng.randint(0, 5), rng.random()*90, rng.choice('01'))
+            for i in range(80)]
+    assert inspect_data(table(tmp_path/'people.csv', ['name', 'pclass', 'age', 'sibsp', 'fare', 'survived'], rows)).kind == 'tabular'
+
+def test_problems_carry_a_kind_and_their_files(tmp_path):
+    for c in ('a', 'b'):
+        for i in range(5): img(tmp_path/c/f'{i}.png')
+    img(tmp_path/'stray.png')
+    p = next(p for p in inspect_data(tmp_path).problems if p.kind == 'unlabelled')
+    assert p.items == ['stray.png'] and p.to_dict()['kind'] == 'unlabelled'

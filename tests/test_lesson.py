@@ -16,44 +16,71 @@ def test_lesson_starts_a_session_and_shows_the_panel(shell, capsys):
     shell.run_line_magic('lesson', 'demo')
     m = shell._learnkit_magics
     out = capsys.readouterr().out
-    assert m.state.chapter == 'demo' and m.state.session == _open()[0]['id']
-    assert 'learnkit: studying demo; session' in out
+    assert m.state.chapter == 'demo' and m.state.lesson == _open()[0]['id']
+    assert out.startswith('learnkit: studying demo; study session started ')
     assert 'Outline:' in out and '[ ] Read the chapter' in out  # the text/plain fallback of the panel
     assert isinstance(m.state.panel, widgets.VBox) and find_widget(m.state.panel, widgets.Button, 'Scaffold reproduction')
 
 def test_cell_form_records_the_plan_and_a_new_lesson_ends_the_previous(shell, capsys):
     shell.run_line_magic('lesson', 'demo --no-panel')
-    first = shell._learnkit_magics.state.session
+    first = shell._learnkit_magics.state.lesson
     shell.run_cell_magic('lesson', '4 --no-panel', 'goal: reproduce the pixel-similarity baseline, 1h30\n')
     m = shell._learnkit_magics
-    assert m.state.chapter == '04_mnist_basics' and m.state.session != first
+    assert m.state.chapter == '04_mnist_basics' and m.state.lesson != first
     rows = {r['id']: r for r in get_store().rows('sessions')}
-    assert rows[first]['end'] is not None and rows[m.state.session]['end'] is None
-    assert rows[m.state.session]['plan'].startswith('goal: reproduce the pixel-similarity baseline')
-    model = L.PanelModel('04_mnist_basics', session=m.state.session)
+    assert rows[first]['end'] is not None and rows[m.state.lesson]['end'] is None
+    assert rows[m.state.lesson]['plan'].startswith('goal: reproduce the pixel-similarity baseline')
+    model = L.PanelModel('04_mnist_basics')
     assert 'of 1 h 30 min planned (goal: reproduce the pixel-similarity baseline)' in model.time_text()
 
-def test_lesson_end_and_activity_hook(shell, capsys):
+def _activity():
+    "This store's activity rows, decoded."
+    return [dict(r, data=json.loads(r['data'])) for r in get_store().rows('events', "kind='activity'")]
+
+def test_every_cell_is_activity_and_lesson_end_stops_it(shell, capsys):
+    shell.run_cell('a = 1')  # learnkit loaded, no %lesson yet: the cell counts, on no chapter
     shell.run_line_magic('lesson', 'demo --no-panel')
-    m = shell._learnkit_magics
-    sid = m.state.session
-    m.state.last_mark = time.time() - 120  # the last mark is two minutes old: the next cell run marks again
     shell.run_cell('x = 1')
-    marks = [json.loads(e['data'])['session'] for e in get_store().rows('events', "kind='activity'")]
-    assert marks == [sid]
-    shell.run_cell('y = 2')  # within the minute: no second mark
-    assert len(get_store().rows('events', "kind='activity'")) == 1
+    acts = _activity()
+    assert [a['chapter'] for a in acts] == ['', 'demo'] and acts[1]['data']['kernel'] == shell._learnkit_magics.state.kernel
+    until = acts[1]['data']['until']
+    shell.run_cell('y = 2')  # every cell run grows the stretch: none is lost between marks
+    assert len(_activity()) == 2 and _activity()[1]['data']['until'] > until
     capsys.readouterr()
     shell.run_line_magic('lesson', '--end')
-    assert m.state.session is None and not _open()
-    assert 'learnkit: ended your session on demo:' in capsys.readouterr().out
-    shell.run_line_magic('lesson', '--end')
-    assert 'no study session is open' in capsys.readouterr().out
+    m = shell._learnkit_magics
+    assert m.state.lesson is None and m.state.paused and not _open() and _activity()[1]['data']['stop'] is not None
+    assert capsys.readouterr().out.startswith('learnkit: ended your study session on demo: 0 min since ')
+    shell.run_cell('z = 3')  # paused until the next %lesson
+    assert len(_activity()) == 2 and _activity()[1]['data']['stop'] is not None
+    shell.run_line_magic('lesson', 'demo --no-panel')
+    shell.run_cell('w = 4')
+    assert len(_activity()) == 3
+
+def test_a_broken_store_is_one_line_once_and_the_traceback_with_debug(shell, capsys, monkeypatch):
+    import sqlite3
+    from learnkit.study import sessions as S
+    def locked(*a, **k): raise sqlite3.OperationalError('database is locked')
+    monkeypatch.setattr(S, 'record_activity', locked)
+    r = shell.run_cell('x = 41 + 1')
+    assert r.success and shell.user_ns['x'] == 42  # the learner's cell still runs
+    shell.run_cell('x = 43')
+    err = capsys.readouterr().err
+    assert err == 'learnkit: could not record study time: OperationalError: database is locked\n'  # once, not per hook
+    monkeypatch.setenv('LEARNKIT_DEBUG', '1')
+    shell._learnkit_magics.state.told.clear()
+    shell.run_cell('x = 44')
+    err = capsys.readouterr().err
+    assert err.startswith('learnkit: could not record study time: OperationalError') and 'Traceback (most recent call last)' in err
 
 def test_unload_ends_the_session(shell):
     shell.run_line_magic('lesson', 'demo --no-panel')
+    shell.run_cell('x = 1')
     shell.run_line_magic('unload_ext', 'learnkit')
-    try: assert not _open()
+    try:
+        assert not _open() and all(a['data']['stop'] is not None for a in _activity())
+        shell.run_cell('y = 1')  # unloaded: no hooks left
+        assert len(_activity()) == 1
     finally: shell.run_line_magic('load_ext', 'learnkit')
 
 def test_dashboard(shell, capsys):
@@ -85,7 +112,7 @@ def test_lesson_accepts_a_path(shell, tmp_path, capsys):
     page = L.DashboardModel().html()  # a chapter opened by path is named once, by its key
     assert '<code>my_notes</code>' in page and 'my_notes <code>' not in page
     from learnkit.study.report_render import report_markdown
-    assert '| `my_notes` |' in report_markdown()
+    assert '| my\\_notes |' in report_markdown()  # a key is a file's name: Markdown-escaped
 
 def test_checkbox_writes_the_store(tmp_path):
     panel = L.chapter_panel(L.PanelModel('demo', cwd=tmp_path))
@@ -96,7 +123,7 @@ def test_checkbox_writes_the_store(tmp_path):
     assert get_store().rows('steps', "chapter='demo'", order='time')[0]['done'] == 0
     labels = [w.value for w in panel.children if isinstance(w, widgets.Label)]
     assert labels[0] == 'Questionnaire: 8 questions; answer them in your reproduction'
-    assert labels[1].startswith('Time: 0 min on this chapter over 0 sessions')
+    assert labels[1] == 'Time: 0 min on this chapter over 0 sessions'
 
 def test_scaffold_button(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -175,14 +202,16 @@ def test_refresh_and_diff_never_change_a_count(tmp_path, monkeypatch):
     p.write_text(json.dumps(nb))
     panel = L.chapter_panel(L.PanelModel('demo'))
     before = _shown(panel)
-    assert any('of 11 cells done (5 written' in str(v) for v in before)
+    from learnkit.reproduce.state import check_reproduction
+    from learnkit.reproduce.text import format_progress
+    prog = check_reproduction('demo', p).progress
+    assert (prog.cells, prog.written, prog.ran, prog.done) == (11, 5, 3, 2)
+    assert f"<b>Outline</b>: {format_progress(prog, 'cells')}" in panel.children[3].value  # the one phrasing, the checked numbers
     panel.refresh()
     assert _shown(panel) == before
     find_widget(panel, widgets.Button, 'Diff my reproduction').click()
     assert _shown(panel) == before
-    from learnkit.reproduce.state import check_reproduction
-    prog = check_reproduction('demo', p).progress
-    assert f"{prog.done} of {prog.cells} cells done" in _text(panel.out)
+    assert _text(panel.out).splitlines()[0].endswith(format_progress(prog))  # the diff says the same numbers
     dm = L.DashboardModel(cwd=tmp_path)
     [row] = [r for r in dm.rows() if r[0] == 'demo']
     assert row[2][2] == '◐' and row[3] == f"{prog.done}/{prog.cells} done"  # not `····`
@@ -195,24 +224,30 @@ def test_next_step_line_link_and_button(tmp_path, monkeypatch):
     panel = L.chapter_panel(model)
     nxt = find_widget(panel, widgets.Button, 'Scaffold reproduction')
     assert model.next_step() == (f'Next: scaffold your reproduction of {model.title}, then fill in its first blank.', 'scaffold')
-    top = panel.children[1].children
+    top = panel.children[2].children
     assert top[1].description == 'Scaffold reproduction' and top[1].layout.display != 'none'
     top[1].click()
     first = model.chapter.code_cells[0]
     txt, act = model.next_step()
-    assert txt == f"Next blank: §{first.section[0]}, cell 1 (%%reproduce {first.id}) {goal_of(first, model.chapter)}. 0 of 11 done."
+    assert txt == f"Next blank: §{first.section[0]}, cell 1 (%%reproduce {first.id}) {goal_of(first, model.chapter)}. 0/11 done."
     assert act is None and top[1].layout.display == 'none'
     assert 'href="../demo_reproduce.ipynb"' in top[0].value  # relative to the notebook's folder
 
-def test_lesson_again_continues_the_open_session(shell, capsys):
+def test_lesson_again_continues_the_open_session(shell, capsys, monkeypatch):
+    from datetime import datetime
+    from learnkit.base import clock
+    now = [datetime(2024, 5, 6, 10, 0).timestamp()]
+    monkeypatch.setattr(clock, 'now', lambda: now[0])
     shell.run_line_magic('lesson', 'demo --no-panel')
-    sid = shell._learnkit_magics.state.session
+    lid = shell._learnkit_magics.state.lesson
+    now[0] += 240; shell.run_cell('x = 1')
+    now[0] += 240
     capsys.readouterr()
     shell.run_line_magic('lesson', 'demo --no-panel')
-    assert shell._learnkit_magics.state.session == sid and len(get_store().rows('sessions')) == 1
-    assert f'session {sid} continues' in capsys.readouterr().out
-    shell.run_cell_magic('lesson', 'demo --no-panel', 'goal: the baseline, 30 min')  # a new plan: a new session
-    assert shell._learnkit_magics.state.session != sid
+    assert shell._learnkit_magics.state.lesson == lid and len(get_store().rows('sessions')) == 1
+    assert capsys.readouterr().out == 'learnkit: studying demo; your study session continues (since 10:00, 8 min so far)\n'
+    shell.run_cell_magic('lesson', 'demo --no-panel', 'goal: the baseline, 30 min')  # a new goal: a new row, the same session
+    assert shell._learnkit_magics.state.lesson != lid and 'your study session continues (since 10:00' in capsys.readouterr().out
 
 def test_benchmark_only_for_a_chapter_with_a_training_pipeline(tmp_path):
     import json as _j
@@ -233,11 +268,9 @@ def test_open_the_original_links_relative_to_the_notebook(tmp_path):
     assert 'href="book/my_notes.ipynb"' in model.original().data
 
 def test_panel_shows_study_time_and_timings(tmp_path):
-    from learnkit.study.sessions import start_session, mark_activity, end_session
-    t0 = time.time() - 7200
-    s = start_session('demo', now=t0)
-    for k in range(1, 8): mark_activity(s, 'demo', now=t0 + k*600)
-    end_session(s, now=t0 + 4500)
+    from learnkit.study.sessions import record_activity
+    t0, cur = time.time() - 7200, None
+    for k in range(0, 71): cur = record_activity(cur, 'demo', 'k', now=t0 + k*60)  # a cell a minute for 70 minutes
     for med in (0.004, 0.002, 0.003): get_store().add('timings', label='batch', chapter='demo', median=med, best=med)
     model = L.PanelModel('demo', cwd=tmp_path)
     assert model.time_text().startswith('Time: 1 h 15 min on this chapter over 1 session')
@@ -264,14 +297,25 @@ def test_repeat_button_shows_how_to_start_then_the_last_result_and_ticks_the_ste
     assert "on the chapter's own data: the step needs new data" in _text(panel.out) and cb.value is False
     record_repeat(RepeatRecord('demo', 'c1', str(tmp_path/'home'/'my_stripes'), 'image-folders', 'f1', 18, 2, 'error_rate', 0.5, 0.25, 0.1))
     btn.click()
-    txt = _text(panel.out)
-    assert 'last: my_stripes (image-folders), error_rate 0.2500 vs baseline 0.5000, chapter 0.1000' in txt and str(tmp_path) not in txt
+    from learnkit.repeat.records import repeat_summary, repeats
+    txt, last = _text(panel.out), repeat_summary(repeats('demo')[-1])
+    assert txt == model.repeat() + '\n' and 'my_stripes' in last and last.split(':')[0] in txt and str(tmp_path) not in txt
     assert cb.value is True  # the click refreshed the panel: a finished repeat on new data ticks the step
-    assert _detail(panel, 'Repeat on a new dataset') == '2 repeats; last my_stripes: error_rate 0.2500 (baseline 0.5000, chapter 0.1000)'
+    assert _detail(panel, 'Repeat on a new dataset') == f'2 repeats; last {last}'
     assert '[x] Repeat on a new dataset - 2 repeats; last my_stripes' in model.text()
     cb.value = False  # the learner's own tick wins over the rule
     panel.refresh()
     assert cb.value is False and [s.done for s in model.steps()][3] is False
+
+def _type_cells(p, n):
+    "Type the book's code into the first `n` blanks of reproduction `p`, and run them (their outputs)."
+    from learnkit.book.chapters import load_chapter
+    ch, nb = load_chapter('demo'), json.loads(p.read_text())
+    blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
+    for c, o in zip(blanks[:n], ch.code_cells[:n]):
+        c['source'] = ''.join(c['source']) + '\n' + o.source
+        c['outputs'], c['execution_count'] = o.outputs, 1
+    p.write_text(json.dumps(nb))
 
 def test_share_button_writes_a_post_and_links_it_relative_to_the_notebook(tmp_path, monkeypatch):
     import re
@@ -280,6 +324,7 @@ def test_share_button_writes_a_post_and_links_it_relative_to_the_notebook(tmp_pa
     model = L.PanelModel('demo', notebook=str(tmp_path/'nb'/'study.ipynb'))
     panel = L.chapter_panel(model)
     find_widget(panel, widgets.Button, 'Scaffold reproduction').click()
+    _type_cells(tmp_path/'demo_reproduce.ipynb', 3)  # something of the learner's own to share
     find_widget(panel, widgets.Button, 'Share').click()
     [out] = panel.out.outputs
     assert out['output_type'] == 'display_data' and not _text(panel.out).startswith('learnkit:')  # a result, not an error line
@@ -316,7 +361,7 @@ def test_when_every_cell_is_done_the_next_button_repeats_then_shares(tmp_path, m
     (tmp_path/'sums_reproduce.ipynb').write_text(json.dumps(book))  # every cell reproduced
     model = L.PanelModel(str(tmp_path/'sums.ipynb'))
     panel = L.chapter_panel(model)
-    top = panel.children[1].children
+    top = panel.children[2].children
     assert model.next_step() == ('Every cell is done. Next: repeat the chapter on a new dataset.', 'repeat')
     assert top[1].description == 'Repeat on new data' and top[1].layout.display != 'none'
     top[1].click()
@@ -340,6 +385,34 @@ def test_next_step_says_when_runs_are_newer_than_the_saved_reproduction(shell, t
     shell.run_cell(f'%%reproduce {first.id} --chapter demo\n{first.code}')
     txt = model.next_step()[0]
     assert txt.startswith('Next blank: ') and txt.endswith(f'(1 cell ran since you last saved {repro.name}: save it to count it.)'), txt
-    assert '0 of 11 done' in txt  # the saved file still has the blank
+    assert '0/11 done' in txt  # the saved file still has the blank
     os.utime(repro)  # the front end saved it
     assert 'since you last saved' not in model.next_step()[0]
+
+def test_a_chapter_file_named_like_a_script_is_never_a_script_link(tmp_path):
+    "#22: a chapter whose file name starts `javascript:` gets relative, percent-encoded links; its name is text everywhere."
+    import re
+    from learnkit.book.chapters import demo_path
+    nb = json.loads(demo_path().read_text())
+    title = next(c for c in nb['cells'] if c['cell_type'] == 'markdown' and ''.join(c['source']).startswith('# '))
+    title['source'] = '# <img src=x onerror=alert(1)> Sums'
+    name = 'javascript:alert(1)'
+    (tmp_path/f'{name}.ipynb').write_text(json.dumps(nb))
+    (tmp_path/f'{name}_reproduce.ipynb').write_text(json.dumps(nb))
+    model = L.PanelModel(str(tmp_path/f'{name}.ipynb'), cwd=tmp_path)
+    page = model.html() + model.next_html() + model.original().data + L.chapter_panel(model).children[0].value
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs and all(h.startswith('javascript%3Aalert%281%29') for h in hrefs), hrefs
+    assert '<img' not in page and '&lt;img src=x onerror=alert(1)&gt;' in page
+
+def test_learnkit_lesson_prints_headings_without_terminal_sequences(tmp_path, capsys):
+    "#22: OSC 52 (a clipboard write) and clear-screen sequences in a chapter's headings print as nothing."
+    from learnkit.cli.main import main
+    nb = dict(nbformat=4, nbformat_minor=5, metadata={}, cells=[
+        dict(cell_type='markdown', metadata={}, id='a1', source='# Sums \x1b]52;c;ZWNobyBoaQ==\x07here\x1b[2J\x1b[H'),
+        dict(cell_type='markdown', metadata={}, id='a2', source='## Adding \x9b2J up'),
+        dict(cell_type='code', metadata={}, id='a3', execution_count=1, source='1 + 1', outputs=[])])
+    (tmp_path/'sneaky.ipynb').write_text(json.dumps(nb))
+    assert main(['lesson', str(tmp_path/'sneaky.ipynb')]) == 0
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in '\x1b\x07\x9b') and 'Sums here' in out and 'Adding  up' in out

@@ -9,59 +9,43 @@ from learnkit.store.db import get_store
 
 def T(*a): return datetime(*a).timestamp()
 
+@pytest.mark.slow  # a process of its own
 def test_core_imports_nothing_heavy():
     code = "import sys, learnkit.study.progress, learnkit.study.sessions, learnkit.study.report, learnkit.study.report_render, learnkit.reproduce.state; print([m for m in ('IPython','ipywidgets','torch','fastai','nbformat','pandas','matplotlib') if m in sys.modules])"
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[]'
 
-def test_session_time_skips_idle_gaps_and_splits_days():
-    s = get_store()
-    a = S.start_session('demo', 'goal: baseline, 45m', kernel='k', now=T(2024, 5, 6, 23, 40))
-    for t in [(6, 23, 50), (7, 0, 5), (7, 2, 0)]: S.mark_activity(a, 'demo', now=T(2024, 5, *t))  # 1h55 gap: idle
-    S.end_session(a, now=T(2024, 5, 7, 2, 10))
-    [sess] = S.sessions()
-    assert round(sess.minutes) == 25 + 10
-    assert {d.day: round(v/60) for d, v in sess.days.items()} == {6: 20, 7: 15}
-    assert sess.plan.minutes == 45 and sess.plan.goal == 'baseline'
-    assert s.rows('sessions')[0]['plan'] == 'goal: baseline, 45m'
+def _study(chapter, start, minutes, kernel='k', every=60):
+    "A cell every `every` seconds for `minutes` from `start`, in `kernel`."
+    cur = None
+    for s in range(0, int(minutes*60) + 1, every): cur = S.record_activity(cur, chapter, kernel, now=start + s)
+    return cur
 
-def test_new_session_of_same_kernel_ends_previous_and_killed_kernel_ends_at_last_activity():
-    a = S.start_session('demo', kernel='k1', now=T(2024, 5, 6, 10, 0))
-    b = S.start_session('04_mnist_basics', kernel='k2', now=T(2024, 5, 6, 10, 0))  # another kernel, then killed
-    S.mark_activity(b, '04_mnist_basics', now=T(2024, 5, 6, 10, 20))
-    c = S.start_session('05_pet_breeds', kernel='k1', now=T(2024, 5, 6, 10, 25))
-    rows = {r['id']: r for r in get_store().rows('sessions')}
-    assert rows[a]['end'] == T(2024, 5, 6, 10, 25) and rows[b]['end'] is None and rows[c]['end'] is None
-    by = {s.id: s for s in S.sessions(now=T(2024, 5, 9))}
-    assert round(by[a].minutes) == 25
-    assert round(by[b].minutes) == 20 and by[b].end == T(2024, 5, 6, 10, 20)  # its last activity
-    assert by[c].minutes == 0  # not this kernel's live session: nothing after its start is known
-    live = {s.id: s for s in S.sessions(live=c, now=T(2024, 5, 6, 10, 40))}
-    assert round(live[c].minutes) == 15
+def test_study_time_counts_five_minutes_after_the_last_cell_and_splits_days():
+    lid = S.open_lesson('demo', 'goal: baseline, 45m', kernel='k', now=T(2024, 5, 6, 23, 40))
+    _study('demo', T(2024, 5, 6, 23, 40), 25)  # to 00:05, then five minutes more
+    _study('demo', T(2024, 5, 7, 2, 0), 0)  # one cell two hours later: a session of its own
+    ss = S.sessions(now=T(2024, 5, 8))
+    assert [round(s.minutes) for s in ss] == [30, 5]
+    assert {d.day: round(v/60) for d, v in ss[0].days.items()} == {6: 20, 7: 10}
+    assert ss[0].goal.minutes == 45 and ss[0].goal.goal == 'baseline'
+    assert get_store().rows('sessions', 'id=?', (lid,))[0]['plan'] == 'goal: baseline, 45m'
 
 def test_two_kernels_studying_side_by_side_count_the_shared_time_once(tmp_path):
-    # the book's notebook and the reproduction, each with %lesson: 10:00-10:30 and 10:10-10:40 are 40 minutes, not 60
+    # the book's notebook and the reproduction, each with learnkit: 10:00-10:30 and 10:10-10:40 are 45 minutes, not 70
     from learnkit.study.progress import course_progress
-    a = S.start_session('demo', kernel='book', now=T(2024, 5, 6, 10, 0))
-    b = S.start_session('demo', kernel='repro', now=T(2024, 5, 6, 10, 10))
-    for t in range(5, 31, 5): S.mark_activity(a, 'demo', now=T(2024, 5, 6, 10, t))
-    for t in range(15, 41, 5): S.mark_activity(b, 'demo', now=T(2024, 5, 6, 10, t))
-    S.end_session(a, now=T(2024, 5, 6, 10, 30)); S.end_session(b, now=T(2024, 5, 6, 10, 40))
-    ss = S.sessions()
-    assert [round(s.minutes) for s in ss] == [30, 30]  # each session keeps its own length
-    assert round(S.studied_minutes(ss)) == 40
-    assert {d.day: round(m) for d, m in S.daily_minutes(ss).items()} == {6: 40}
-    assert round(S.minutes_by_chapter(ss)['demo']) == 40
-    row = next(c for c in course_progress(folders=[str(tmp_path)]) if c.key == 'demo')
-    assert round(row.minutes) == 40  # the dashboard and the report read the same figure
+    _study('demo', T(2024, 5, 6, 10, 0), 30, 'book', every=300)
+    _study('demo', T(2024, 5, 6, 10, 10), 30, 'repro', every=300)
+    ss = S.sessions(now=T(2024, 5, 7))
+    assert len(ss) == 1 and round(S.studied_minutes(ss)) == 45
+    assert {d.day: round(m) for d, m in S.daily_minutes(ss).items()} == {6: 45}
+    assert round(S.minutes_by_chapter(ss)['demo']) == 45
+    row = next(c for c in course_progress(folders=[str(tmp_path)], now=T(2024, 5, 7)) if c.key == 'demo')
+    assert round(row.minutes) == 45 and row.sessions == 1  # the dashboard and the report read the same figure
 
 def test_streak_across_a_gap_and_minutes_per_week():
-    def study(day, minutes):
-        i = S.start_session('demo', now=T(2024, 5, day, 9, 0))
-        S.mark_activity(i, 'demo', now=T(2024, 5, day, 9, 0) + minutes*60)
-        S.end_session(i, now=T(2024, 5, day, 9, 0) + minutes*60)
-    for d, m in [(1, 20), (2, 25), (3, 10), (7, 30), (8, 15)]: study(d, m)  # a gap from the 4th to the 6th
-    daily = S.daily_minutes(S.sessions())
+    for d, m in [(1, 20), (2, 25), (3, 10), (7, 30), (8, 15)]: _study('demo', T(2024, 5, d, 9, 0), m - 5)  # a gap from the 4th to the 6th
+    daily = S.daily_minutes(S.sessions(now=T(2024, 5, 9)))
     st = S.streak(daily, today=date(2024, 5, 8))
     assert (st.current, st.longest, st.days, st.last) == (2, 3, 5, date(2024, 5, 8))
     assert S.streak(daily, today=date(2024, 5, 9)).current == 2  # today isn't over yet
@@ -123,8 +107,8 @@ def test_dashboard_row_of_a_chapter_with_reproduced_cells_is_not_blank(tmp_path)
 
 def _fill():
     s = get_store()
-    i = S.start_session('demo', 'goal: <script>alert("x")</script> 30 min', now=T(2024, 5, 6, 9, 0))
-    S.mark_activity(i, 'demo', now=T(2024, 5, 6, 9, 20)); S.end_session(i, now=T(2024, 5, 6, 9, 25))
+    S.open_lesson('demo', 'goal: <script>alert("x")</script> 30 min', now=T(2024, 5, 6, 9, 0))
+    S.stop_activity(_study('demo', T(2024, 5, 6, 9, 0), 20), now=T(2024, 5, 6, 9, 25))
     s.add('attempts', chapter='demo', ref='d6b7e706', verdict='match')
     s.add('benchmarks', chapter='demo', device='cpu', record={'model': '<img src=x>', 'loader_items_s': 2100.5, 'step_items_s': 850.25,
                                                         'e2e_items_s': 790.0, 'bottleneck': 'compute-bound', 'note': 'long advice'})
@@ -140,7 +124,7 @@ def test_report_html_is_self_contained_and_escaped():
     assert len(imgs) == 2 and all(u.startswith('data:image/png;base64,') for u in imgs)  # weekly minutes, benchmark
     assert 'Stripes or Dots?' in page and '<td class="n">850.2</td>' in page and 'compute-bound' in page
     md = RR.report_markdown()
-    assert '| learnkit demo: Stripes or Dots? (`demo`) | ✓·◐· | 25 min |' in md  # read ticked; %%reproduce ran a cell
+    assert '| learnkit demo\\: Stripes or Dots? (demo) | ✓·◐· | 25 min |' in md  # read ticked; %%reproduce ran a cell
 
 def test_write_report_refuses_to_overwrite_and_cli(tmp_path, monkeypatch, capsys):
     from learnkit.cli.main import main
@@ -180,11 +164,12 @@ def test_the_repeat_step_is_ticked_by_a_finished_repeat_on_new_data(tmp_path):
     assert list(P.STEPS)[3] == 'repeat' and (step().done, step().started, step().detail) == (False, False, '')
     _repeat(tmp_path/'unfinished', None, finished=False)
     assert not step().started
+    from learnkit.repeat.records import repeat_summary, repeats
     _repeat(tmp_path/'demo_data', 0.3, own=True)  # the chapter's own data: started, not done
-    assert (step().mark, step().detail) == ('◐', "1 repeat; last demo_data: error_rate 0.3000 (baseline 0.5000, chapter 0.1000) on the chapter's own data")
+    assert (step().mark, step().detail) == ('◐', f"1 repeat; last {repeat_summary(repeats('demo')[-1])}")  # the repeat's one phrasing
     _repeat(tmp_path/'home'/'my_stripes', 0.25)
     s = step()
-    assert (s.mark, s.ticked) == ('✓', None) and s.detail == '2 repeats; last my_stripes: error_rate 0.2500 (baseline 0.5000, chapter 0.1000)'
+    assert (s.mark, s.ticked) == ('✓', None) and s.detail == f"2 repeats; last {repeat_summary(repeats('demo')[-1])}" and 'my_stripes' in s.detail
     assert str(tmp_path) not in s.detail
     get_store().set_step('demo', 'repeat', False)  # ticking by hand still wins
     assert not step().done and step().started
@@ -196,10 +181,10 @@ def test_the_report_lists_repeats_by_dataset_name_in_every_form(tmp_path, monkey
     _repeat(tmp_path/'home'/'my_stripes', 0.25)
     d = R.report_data(folders=[tmp_path])
     md, page = RR.report_markdown(d), RR.report_html(d)
-    assert '| `demo` | my_stripes | image-folders | error_rate | 0.5000 | 0.2500 | 0.1000 |' in md
+    assert '| demo | my\\_stripes | image\\-folders | error\\_rate | 0.5000 | 0.2500 | 0.1000 |' in md
     assert ('<tr><td><code>demo</code></td><td>my_stripes</td><td>image-folders</td><td>error_rate</td><td class="n">0.5000</td>'
             '<td class="n">0.2500</td><td class="n">0.1000</td></tr>') in page
-    assert '| learnkit demo: Stripes or Dots? (`demo`) | ···✓ |' in md
+    assert '| learnkit demo\\: Stripes or Dots? (demo) | ···✓ |' in md
     monkeypatch.chdir(tmp_path)
     assert main(['report', '--json']) == 0
     rep = json.loads(capsys.readouterr().out)

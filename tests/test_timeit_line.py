@@ -3,7 +3,8 @@ import json, random
 import pytest
 from learnkit.base.core import LearnkitError
 from learnkit.ui.timeit import parse_timeit_line as P, timeit_log_line, LINE_FORM, CELL_FORM
-from learnkit.timing.measure import compare_samples, log_rows
+from learnkit.timing.stats import compare_samples
+from learnkit.timing.log import log_rows
 
 
 def _rows():
@@ -157,7 +158,7 @@ def test_ratio_ci_brackets_the_ratio_and_holds_a_known_effect():
 
 def test_history_is_in_timeit_units(ip, capsys):
     ip.run_line_magic('timeit_log', '-n 100 -r 3 -q -l tiny 1 + 1')
-    from learnkit.timing.measure import history_table, plot_history, timings
+    from learnkit.timing.log import history_table, plot_history, timings
     df = timings('tiny')
     t = history_table(df)
     assert t['median'][0].endswith((' ns', ' µs')) and 'e-0' not in t['median'][0]

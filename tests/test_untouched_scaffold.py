@@ -13,8 +13,8 @@ def test_fresh_demo_scaffold_is_not_written(tmp_path, hints):
     assert (d['progress']['written'], d['progress']['ran'], d['progress']['done']) == (0, 0, 0)
     assert d['summary']['status']['missing'] == d['progress']['cells']
     c = check_reproduction('demo', str(p))
-    assert c.progress == d['progress'] and not any(c.progress['verdicts'].values())
-    assert chapter_progress('demo', [tmp_path]).progress == d['progress']  # the panel and dashboard read this
+    assert c.progress.to_dict() == d['progress'] and not any(c.progress.verdicts.values())
+    assert chapter_progress('demo', [tmp_path]).progress.to_dict() == d['progress']  # the panel and dashboard read this
     pm = PanelModel('demo', cwd=tmp_path)
     assert pm.next_step()[0].startswith('Next blank: §Making the Data, cell 1 ')
 
@@ -31,12 +31,12 @@ def test_an_untouched_hint_2_blank_that_starts_with_an_import_is_not_written(tmp
     src = str(tmp_path/'roots.ipynb')
     assert hint(load_chapter(src).code_cells[0], 2).split('\n')[1] == 'import math'  # the blank holds an import line
     p = write_scaffold(src, out=tmp_path/'roots_reproduce.ipynb', hints=2).path
-    assert check_reproduction(src, p).progress['written'] == 0 == diff_notebooks(src, p)['progress']['written']
+    assert check_reproduction(src, p).progress.written == 0 == diff_notebooks(src, p)['progress']['written']
     nb = json.loads(p.read_text())
     blank = next(c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank')
     blank['source'] = ''.join(blank['source']).replace('r = ...', 'r = math.sqrt(2)\nr')
     p.write_text(json.dumps(nb))
-    assert check_reproduction(src, p).progress['written'] == 1 == diff_notebooks(src, p)['progress']['written']
+    assert check_reproduction(src, p).progress.written == 1 == diff_notebooks(src, p)['progress']['written']
 
 def test_fresh_real_chapter_scaffold_with_hints_is_not_written(tmp_path, fastbook):
     src = str(fastbook/'04_mnist_basics.ipynb')

@@ -5,6 +5,8 @@ import json, sys
 from pathlib import Path
 import pytest
 
+pytestmark = pytest.mark.slow  # real kernels
+
 nbformat = pytest.importorskip('nbformat')
 from kernel_cells import plain, run_cells
 
@@ -63,7 +65,7 @@ def learner_runs():
     return [[plain(c.outputs) for c in execute(list(BOOK.values())).cells] for _ in range(3)]
 
 def judge(book, name, outputs):
-    from learnkit.reproduce.compare import judge_cell
+    from learnkit.reproduce.judge import judge_cell
     ch, cells = book
     return judge_cell(cells[name], outputs, chapter=ch)
 
@@ -88,7 +90,7 @@ def test_kinds_and_wording(book, learner_runs):
     assert judge(book, 'eye', run['eye']).verdict == 'match'
     assert judge(book, 'err', run['err']).verdict == 'expected-error'
     assert judge(book, 'shuffle', run['shuffle']).verdict == 'random'  # the same items in another order
-    assert judge(book, 'loss', run['loss']).line == '⚄ random: shape and kind agree (computed from random values)'
+    assert judge(book, 'loss', run['loss']).line == '⚄ random: computed from random values: shape, signs and size band agree (their scale varies from draw to draw)'
 
 def test_mutations_are_caught(book):
     from learnkit.reproduce.rules import is_done
@@ -157,7 +159,7 @@ def test_definitions_judged_by_what_they_bind(shell, chapter_file, book):
     shell.user_ns.pop('matmul', None)
     shell.run_cell(head('matmul') + "def mat_mul(a, b): return a @ b")
     v = _verdict(shell)
-    assert v.verdict == 'mismatch' and v.detail == '`matmul` is not defined after this cell'
+    assert v.verdict == 'mismatch' and v.detail == '`matmul` is not defined after this cell (later cells use it)'
     shell.run_cell(head('touch') + "m1[0] = 0.")
     assert _verdict(shell).line == '✓ defined: updates `m1` as the book does'
     shell.run_cell(head('matmul') + "matmul = 3")
@@ -165,7 +167,8 @@ def test_definitions_judged_by_what_they_bind(shell, chapter_file, book):
 
 def test_saved_verdict_output_judges_the_same_offline(chapter_file, book):
     "What %%reproduce stores in its verdict output lets `judge_cell` reach the same verdict from the saved notebook."
-    from learnkit.reproduce.compare import LEARNKIT_MIME, judge_cell
+    from learnkit.reproduce.verdict import LEARNKIT_MIME
+    from learnkit.reproduce.judge import judge_cell
     ch, cells = book
     head = f"%%reproduce {cells['matmul'].id} --chapter {chapter_file}\n"
     cases = [("def matmul(a, b): return a @ b", 'defined'), ("def matmul(a): return a", 'mismatch')]
@@ -224,7 +227,7 @@ def test_tol_and_band_are_separate(shell, chapter_file, book):
 def test_the_books_own_code_failing_on_newer_libraries_is_not_blamed_on_the_learner():
     # the book ran numpy < 1.24, where `np.float` still existed; here it raises
     from learnkit.book.chapters import parse_chapter
-    from learnkit.reproduce.compare import judge_cell
+    from learnkit.reproduce.judge import judge_cell
     book_code = "import numpy as np\nnp.float(3)"
     ch = parse_chapter(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=[
         dict(cell_type='markdown', metadata={}, source='# Old APIs'),
@@ -243,7 +246,7 @@ def test_the_books_own_code_failing_on_newer_libraries_is_not_blamed_on_the_lear
 def test_a_cell_that_shows_and_defines_nothing_is_done_once_it_ran():
     # a look-up such as `math.sqrt??` shows nothing in a saved notebook and binds nothing: running it is all there is
     from learnkit.book.chapters import parse_chapter
-    from learnkit.reproduce.compare import judge_cell
+    from learnkit.reproduce.judge import judge_cell
     sources = ["import math\nmath.pi", "math.sqrt??", "# the next cell is slow on a CPU: only a comment here"]
     book = execute(sources)
     ch = parse_chapter(json.loads(nbformat.writes(book)))

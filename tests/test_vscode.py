@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from test_kernel import e2e_kernel, problems, run_notebook, shown  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.slow  # real kernels
+
 def _demo_ref(start):
     from learnkit.book.chapters import load_chapter
     return next(c.id for c in load_chapter('demo').code_cells if c.source.startswith(start))

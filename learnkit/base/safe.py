@@ -8,39 +8,115 @@ import html, re
 from urllib.parse import quote, urlsplit
 
 # %% auto #0
-__all__ = ['html_text', 'md_text', 'terminal', 'safe_href']
+__all__ = ['plain_text', 'html_text', 'md_text', 'md_code', 'md_fence', 'terminal', 'safe_href', 'html_link', 'md_link',
+           'md_image', 'md_inert']
+
+# %% ../../nbs/base/03_safe.ipynb #2e9f87ea
+_UNSAFE = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+def plain_text(s) -> str:
+    "`s` (any value, `None` as '') as text: control characters (but tab and line breaks) and bidi overrides removed, lone surrogates as U+FFFD."
+    s = '' if s is None else str(s)
+    return _SURROGATE.sub('\ufffd', _UNSAFE.sub('', s))
 
 # %% ../../nbs/base/03_safe.ipynb #e4de1025
 def html_text(s) -> str:
     "`s` (any value, `None` as '') as HTML text, safe in an element and in a quoted attribute."
-    return html.escape('' if s is None else str(s), quote=True)
+    return html.escape(plain_text(s), quote=True)
 
 # %% ../../nbs/base/03_safe.ipynb #fa4644a8
-_MD_PUNCT = re.compile(r'([\\`*_{}\[\]()#+\-.!|~"\'=:$])')
+_MD_SPECIAL = re.compile(r'''[\\`*_{}\[\]()#+\-.!|~"'=:$&<>]''')
+_MD_ENTITY = {'&': '&amp;', '<': '&lt;', '>': '&gt;'}
 
 def md_text(s, inline: bool = True) -> str:
     "`s` as Markdown text that renders as itself (no raw HTML, link, emphasis or heading); `inline` folds newlines into spaces."
-    s = '' if s is None else str(s)
-    if inline: s = ' '.join(s.split())
-    s = s.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
-    return _MD_PUNCT.sub(r'\\\1', s)
+    s = plain_text(s)
+    s = ' '.join(s.split()) if inline else '\n'.join(l.strip() for l in s.splitlines())
+    return _MD_SPECIAL.sub(lambda m: _MD_ENTITY.get(m[0]) or '\\' + m[0], s)
 
 # %% ../../nbs/base/03_safe.ipynb #a06f1164
-_ESC_SEQ = re.compile(r'\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[@-Z\\-_]?|\x9b[0-?]*[ -/]*[@-~]?')
-_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+_TICKS = re.compile('`+')
 
-def terminal(s) -> str:
-    "`s` safe to print on a terminal: escape sequences and control characters (newline and tab kept) removed."
-    s = '' if s is None else str(s)
-    return _CONTROL.sub('', _ESC_SEQ.sub('', s))
+def md_code(s) -> str:
+    "`s` as an inline Markdown code span (line breaks as spaces), whatever backticks it holds; '' for empty text."
+    s = re.sub(r'[\r\n]+', ' ', plain_text(s))
+    if not s: return ''
+    fence = '`' * (max((len(r) for r in _TICKS.findall(s)), default=0) + 1)
+    pad = ' ' if s[0] in '` ' or s[-1] in '` ' else ''
+    return f'{fence}{pad}{s}{pad}{fence}'
+
+def md_fence(s, info: str = '') -> str:
+    "`s` as a fenced Markdown code block (language `info`) that nothing inside can close early."
+    s = plain_text(s).replace('\r\n', '\n').replace('\r', '\n').strip('\n')
+    fence = '`' * max(3, max((len(r) for r in _TICKS.findall(s)), default=0) + 1)
+    return f"{fence}{re.sub(r'[^A-Za-z0-9_+.-]', '', str(info or ''))}\n{s}\n{fence}"
 
 # %% ../../nbs/base/03_safe.ipynb #c962f6ae
+_ESC_SEQ = re.compile(
+    r'(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?'  # OSC, DCS, SOS, PM, APC and their payload
+    r'|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?'  # CSI: colours, cursor moves, clearing
+    r'|\x1b[ -/]*[0-~]?')  # the rest: ESC c (reset), ESC 7, ESC ( B, ...
+_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+
+def terminal(s, inline: bool = False) -> str:
+    "`s` safe to print on a terminal: escape sequences and control characters (newline and tab kept unless `inline`) removed."
+    s = _SURROGATE.sub('\ufffd', _CONTROL.sub('', _ESC_SEQ.sub('', '' if s is None else str(s))))
+    return ' '.join(s.split()) if inline else s
+
+# %% ../../nbs/base/03_safe.ipynb #7cc550ea
 _SCHEME = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:')
+_URL_SAFE = "/:?#[]@!$&*+,;=%~-._"
 
 def safe_href(target, relative: bool = True) -> str|None:
-    "An href for `target`: an `http(s)` URL as is, or (with `relative`) a relative path percent-encoded; None for anything else."
-    t = '' if target is None else str(target).strip()
+    "An href for `target`: an `http(s)` URL, or (with `relative`) a relative path percent-encoded; None for anything else."
+    t = plain_text(target).strip()
     if not t: return None
-    if _SCHEME.match(t) and urlsplit(t).scheme.lower() in ('http', 'https') and urlsplit(t).netloc: return quote(t, safe="/:?#[]@!$&'()*+,;=%~-._")
-    if not relative or t.startswith(('/', '\\')) or _SCHEME.match(t) and len(t) > 2 and t[1] == ':' and t[2] in '/\\': return None
-    return quote(t.replace('\\', '/'), safe='/~-._')
+    if _SCHEME.match(t):
+        try: u = urlsplit(t)
+        except ValueError: u = None  # e.g. an unbalanced `[` in the host
+        if u and u.scheme.lower() in ('http', 'https') and u.netloc: return quote(t, safe=_URL_SAFE)
+    t = t.replace('\\', '/')
+    if not relative or t.startswith('/') or re.match(r'^[A-Za-z]:/', t): return None
+    return quote(t, safe='/~-._')
+
+def html_link(text, target, relative: bool = True, new_tab: bool = False) -> str:
+    "HTML for a link to `target` showing `text`, or the text alone where `safe_href` gives no href."
+    href = safe_href(target, relative)
+    if href is None: return html_text(text)
+    tab = ' target="_blank" rel="noopener noreferrer"' if new_tab else ''
+    return f'<a href="{html_text(href)}"{tab}>{html_text(text)}</a>'
+
+def md_link(text, target, relative: bool = True) -> str:
+    "Markdown for a link to `target` showing `text`, or the text alone where `safe_href` gives no href."
+    href = safe_href(target, relative)
+    return md_text(text) if href is None else f'[{md_text(text)}]({href})'
+
+def md_image(alt, target, relative: bool = True) -> str:
+    "Markdown for an image at `target` described by `alt`, or the description alone where `safe_href` gives no href."
+    href = safe_href(target, relative)
+    return md_text(alt) if href is None else f'![{md_text(alt)}]({href})'
+
+# %% ../../nbs/base/03_safe.ipynb #5e15d8c5
+_FENCED = re.compile(r'(^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\2[ \t]*$|\Z)|`+[^`\n]*?`+)', re.M | re.S)
+_IMG_TAG = re.compile(r'<img\b([^<>]*)/?>', re.I)
+_ATTR = re.compile(r"""\b(src|alt|caption)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_MD_LINK = re.compile(r'(!?)\[([^\[\]]*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\))?[^()\s<>]*)>?(?:\s+"[^"]*")?\s*\)')
+
+def _inert_part(s: str) -> str:
+    def img(m):
+        a = {k.lower(): x or y or z for k, x, y, z in _ATTR.findall(m[1])}
+        return md_image(a.get('alt') or a.get('caption') or 'figure', a.get('src', ''))
+    def link(m):
+        href = safe_href(m[3])
+        return md_text(m[2]) if href is None else f'{m[1]}[{m[2]}]({href})'
+    s = _MD_LINK.sub(link, s)  # before the images we write: those are safe already
+    return '&lt;'.join(_IMG_TAG.sub(img, p) for p in re.split(r'<(?!img\b)', s, flags=re.I))  # every other tag is text
+
+def md_inert(md) -> str:
+    "Markdown `md` from somewhere untrusted, kept as Markdown but with nothing that runs: raw HTML as text (`<img>` as a Markdown image), unsafe link targets dropped."
+    s = plain_text(md)
+    out, at = [], 0
+    for m in _FENCED.finditer(s):
+        out += [_inert_part(s[at:m.start()]), m[0]]; at = m.end()
+    return ''.join(out + [_inert_part(s[at:])])

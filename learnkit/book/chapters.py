@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from ..base.core import LearnkitError, config, data_dir
-from ..base.files import atomic_write
+from ..base.files import atomic_write, read_bytes
 
 # %% auto #0
 __all__ = ['CHAPTERS', 'APPENDICES', 'DEMO', 'ALL_CHAPTERS', 'FASTBOOK_URL', 'HEADING_RE', 'CALLOUT_RE', 'QUESTION_RE',
            'ChapterInfo', 'resolve', 'demo_path', 'fastbook_dirs', 'cache_dir', 'download', 'locate', 'read_notebook',
-           'check_notebook', 'stable_ids', 'parse_markers', 'Cell', 'Section', 'Question', 'Chapter', 'parse_chapter',
-           'load_chapter']
+           'check_notebook', 'heading', 'stable_ids', 'parse_markers', 'Cell', 'Section', 'Question', 'Chapter',
+           'parse_chapter', 'load_chapter']
 
 # %% ../../nbs/book/01_chapters.ipynb #20119619
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ def _check_notebook_bytes(b: bytes, what: str):
         raise LearnkitError(f"{what} is not a complete notebook ({type(e).__name__}); the download was cut off or the server sent something else") from None
     if not isinstance(nb, dict) or not isinstance(nb.get('cells'), list):
         raise LearnkitError(f"{what} is not a Jupyter notebook")
+    check_notebook(nb, what)  # a damaged notebook is not kept in the cache
 
 def download(info: ChapterInfo, url: str = '', timeout: float = 20.) -> Path:
     "Download `info`'s notebook once into the cache (atomic write), from `url` or the fastbook repository."
@@ -162,41 +163,123 @@ def locate(name, download_missing: bool = True) -> Path:
 
 # %% ../../nbs/book/01_chapters.ipynb #ccce7783
 def read_notebook(path) -> dict:
-    "The notebook at `path` as a plain dict (nbformat 4.x), with each cell's `source` a string; bad input raises `LearnkitError`."
+    "The notebook at `path` as a plain dict, checked and normalised by `check_notebook`; bad input raises `LearnkitError`."
     p = Path(path)
-    if p.is_dir(): raise LearnkitError(f"{p} is a folder, not a notebook; give the path of a .ipynb file")
-    if not p.exists(): raise LearnkitError(f"no file {p}; check the path")
-    try: text = p.read_text(encoding='utf-8')
+    b = read_bytes(p, what='notebook')
+    if not b.strip(): raise LearnkitError(f"{p} is empty ({len(b)} bytes), not a notebook; open it in Jupyter and save it, or give another file")
+    try: text = b.decode('utf-8-sig')
     except UnicodeDecodeError: raise LearnkitError(f"{p} is not a text file, so not a notebook; give a .ipynb file") from None
     try: nb = json.loads(text)
     except ValueError as e:
         raise LearnkitError(f"{p} is not valid JSON ({e.msg} at line {e.lineno}); is it a notebook? re-save it from Jupyter") from None
+    except RecursionError: raise LearnkitError(f"{p} is JSON nested too deeply to be a notebook; give a .ipynb file") from None
     return check_notebook(nb, str(p))
 
+# %% ../../nbs/book/01_chapters.ipynb #efeaf91a
+_DAMAGED = 're-save it from Jupyter (or re-download the chapter)'
+_KIND = {type(None): 'null', bool: 'true/false', int: 'a number', float: 'a number', str: 'text', list: 'a list', dict: 'a mapping'}
+
+def _shape(v) -> str:
+    "What JSON value `v` is, in words (`a number (1.5)`, `a list holding null`)."
+    if isinstance(v, list):
+        bad = next((x for x in v if not isinstance(x, str)), '')
+        return f'a list holding {_KIND.get(type(bad), type(bad).__name__)}' if not isinstance(bad, str) else 'a list'
+    if isinstance(v, bool): return str(v).lower()
+    if isinstance(v, (int, float)): return f'a number ({v!r:.20})'
+    return _KIND.get(type(v), type(v).__name__)
+
+class _Border:
+    "Checks and normalises one notebook `nb` called `name`; `bad(where, what)` raises the one line."
+    def __init__(self, name): self.name = name
+    def bad(self, where, what): raise LearnkitError(f"{self.name}: {where}{': ' if where else ''}{what}; {_DAMAGED}")
+    def text(self, v, where, what):
+        if isinstance(v, str): return v
+        if isinstance(v, list) and all(isinstance(x, str) for x in v): return ''.join(v)
+        self.bad(where, f"{what} is {_shape(v)}, not text")
+    def mapping(self, d, key, where, what):
+        v = d.setdefault(key, {})
+        if not isinstance(v, dict): self.bad(where, f"{what} is {_shape(v)}, not a mapping")
+        return v
+    def learnkit(self, md, where):
+        lk = md.get('learnkit')
+        if lk is None: return
+        if not isinstance(lk, dict): self.bad(where, f"its learnkit metadata is {_shape(lk)}, not a mapping")
+        for k in ('kind', 'ref', 'chapter'):
+            if lk.get(k) is not None and not isinstance(lk[k], str): self.bad(where, f"its learnkit {k} is {_shape(lk[k])}, not text")
+
+def _check_output(b: _Border, o, where: str):
+    if not isinstance(o, dict): b.bad(where, f'it is {_shape(o)}, not an output')
+    t = o.get('output_type')
+    if t != 'stream': b.mapping(o, 'metadata', where, 'its metadata')
+    if t == 'stream':
+        o.setdefault('name', 'stdout')
+        if not isinstance(o['name'], str): b.bad(where, f"its stream name is {_shape(o['name'])}, not text")
+        o['text'] = b.text(o.get('text', ''), where, 'its text')
+    elif t in ('display_data', 'execute_result'):
+        data = b.mapping(o, 'data', where, 'its data')
+        for mime, v in data.items():
+            if mime.endswith('json'): continue  # any JSON value
+            data[mime] = b.text(v, where, f'its {mime} data')
+        if t == 'execute_result':
+            n = o.setdefault('execution_count', None)
+            if n is not None and (isinstance(n, bool) or not isinstance(n, int)): b.bad(where, f'its execution count is {_shape(n)}, not a whole number')
+    elif t == 'error':
+        for k in ('ename', 'evalue'): o[k] = b.text(o.get(k, ''), where, f'its {k}')
+        tb = o.setdefault('traceback', [])
+        if not isinstance(tb, list) or not all(isinstance(x, str) for x in tb): b.bad(where, f'its traceback is {_shape(tb)}, not a list of lines')
+    else: b.bad(where, f"its output_type is {t!r}; an output is a stream, display_data, execute_result or error")
+
+def _check_cell(b: _Border, c, n: int):
+    where = f'cell {n}'
+    if not isinstance(c, dict): b.bad(where, f'it is {_shape(c)}, not a cell')
+    if 'source' not in c: b.bad(where, "it has no 'source'")
+    t = c.setdefault('cell_type', 'code')
+    if t not in ('code', 'markdown', 'raw'):
+        b.bad(where, f"its cell_type is {t!r}" + ("(nbformat 3's heading cell)" if t == 'heading' else '') + '; a cell is code, markdown or raw')
+    c['source'] = b.text(c['source'], where, 'its source')
+    b.learnkit(b.mapping(c, 'metadata', where, 'its metadata'), where)
+    if t == 'code':
+        n_ = c.setdefault('execution_count', None)
+        if n_ is not None and (isinstance(n_, bool) or not isinstance(n_, int)): b.bad(where, f'its execution count is {_shape(n_)}, not a whole number')
+        outs = c.setdefault('outputs', [])
+        if not isinstance(outs, list): b.bad(where, f'its outputs are {_shape(outs)}, not a list')
+        for k, o in enumerate(outs): _check_output(b, o, f'{where}, output {k+1}')
+
 def check_notebook(nb, name: str = 'notebook') -> dict:
-    "Check that `nb` is an nbformat 4 notebook dict, normalise cell sources to strings, and return it."
+    "Check that `nb` is an nbformat 4 notebook dict and normalise it in place (see above); returns it, or raises one `LearnkitError` line."
     if not isinstance(nb, dict) or ('cells' not in nb and 'worksheets' not in nb):
         raise LearnkitError(f"{name} is not a Jupyter notebook (no 'cells' list); give a .ipynb file")
     fmt = nb.get('nbformat')
-    if 'worksheets' in nb or (isinstance(fmt, int) and fmt < 4):
-        raise LearnkitError(f"{name} is an nbformat {fmt or 3} notebook; convert it with `jupyter nbconvert --to notebook --nbformat 4 {name}`")
-    if not isinstance(nb['cells'], list): raise LearnkitError(f"{name} is not a Jupyter notebook ('cells' is not a list)")
+    if 'worksheets' in nb or (isinstance(fmt, int) and not isinstance(fmt, bool) and fmt < 4):
+        v = fmt if isinstance(fmt, int) and not isinstance(fmt, bool) and 0 < fmt < 4 else 3  # `worksheets` are nbformat 3's
+        raise LearnkitError(f"{name} is an nbformat {v} notebook; convert it with `jupyter nbconvert --to notebook --nbformat 4 {name}`")
+    b = _Border(name)
+    for k in ('nbformat', 'nbformat_minor'):
+        v = nb.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)): b.bad('', f"its {k} is {_shape(v)}, not a whole number")
+    if isinstance(fmt, int) and fmt > 4: raise LearnkitError(f"{name} is an nbformat {fmt} notebook, newer than the nbformat 4 learnkit reads; save it as nbformat 4")
+    if not isinstance(nb['cells'], list): raise LearnkitError(f"{name} is not a Jupyter notebook ('cells' is {_shape(nb['cells'])}, not a list)")
     if not nb['cells']: raise LearnkitError(f"{name} is an empty notebook (no cells); open the chapter itself, not a new notebook")
-    for i, c in enumerate(nb['cells']):
-        if not isinstance(c, dict) or 'source' not in c:
-            raise LearnkitError(f"{name}: cell {i} has no 'source', so the file is damaged; re-download the chapter or re-save it from Jupyter")
-        if isinstance(c['source'], list): c['source'] = ''.join(c['source'])
-        c.setdefault('cell_type', 'code'); c.setdefault('metadata', {})
-        if c['cell_type'] == 'code': c.setdefault('outputs', [])
+    b.learnkit(b.mapping(nb, 'metadata', '', "the notebook's metadata"), '')
+    for i, c in enumerate(nb['cells']): _check_cell(b, c, i + 1)
     return nb
 
 # %% ../../nbs/book/01_chapters.ipynb #79991a49
 # the grammar of chapter markdown, shared with the scaffold (one reading of headings, callouts and questions)
 _MARKER = re.compile(r'^#\|?\s*([a-z][a-z_]*)\b[ \t]*(.*)$')
-HEADING_RE = re.compile(r'^(#{1,6})\s+(.+?)\s*#*\s*$')
+HEADING_RE = re.compile(r'^(#{1,6})\s+(\S.*)$')  # no nested repetition: linear on a hostile line; see `heading`
 CALLOUT_RE = re.compile(r'^>\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(.*)')
 QUESTION_RE = re.compile(r'^ {0,3}\d+[.)]\s+(.*)')
-_SETUP = re.compile(r'^\s*(from\s+\S+\s+import|import\s+\S+)|setup_book\(|^\s*[!%]\s*pip\s+install', re.M)
+_SETUP = re.compile(r'^[ \t]*(?:from[ \t]+\S+[ \t]+import|import[ \t]+\S)|setup_book\(|^[ \t]*[!%][ \t]*pip[ \t]+install', re.M)
+
+def heading(line: str) -> tuple[int, str]|None:
+    "The level and title of Markdown heading `line` (`## Title ##` -> `(2, 'Title')`), or None when it is not one."
+    m = HEADING_RE.match(line)
+    if not m: return None
+    t = m.group(2).rstrip()
+    closed = t.rstrip('#')  # CommonMark's optional closing sequence: `#`s after a space
+    if closed != t and (not closed or closed[-1] in ' \t'): t = closed.rstrip()
+    return (len(m.group(1)), t) if t else None
 
 def stable_ids(sources: list[str]) -> list[str]:
     "One id per cell source: 8 hex digits of its hash, with `-k` for the k-th repeat of the same source."
@@ -309,8 +392,8 @@ def _headings(md: str) -> list:
     for l in md.splitlines():
         if l.lstrip().startswith(('```', '~~~')): fence = not fence
         elif not fence:
-            m = HEADING_RE.match(l)
-            if m: out.append((len(m.group(1)), re.sub(r'[*_`]', '', m.group(2)).strip()))
+            h = heading(l)
+            if h and (t := re.sub(r'[*_`]', '', h[1]).strip()): out.append((h[0], t))
     return out
 
 def _items(md: str) -> list:

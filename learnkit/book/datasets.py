@@ -44,7 +44,7 @@ def demo_data(path=None, n_train: int = 40, n_valid: int = 16, size: int = 32, s
             for i in range(n):
                 buf = io.BytesIO(); _draw(kind, rng, size).save(buf, format='PNG')
                 atomic_write(path/split/kind/f'{kind}_{i:03d}.png', buf.getvalue())
-    done.write_text('ok')
+    atomic_write(done, 'ok')
     return path
 
 # %% ../../nbs/book/02_datasets.ipynb #c5cc88b6
@@ -280,7 +280,7 @@ def tiny_dataset(url_or_name, path=None) -> Path:
     done = p.parent/f'.{p.name}.complete'
     if done.exists(): return p
     gen(p, random.Random(f'learnkit-{k}'))
-    done.write_text('ok')
+    atomic_write(done, 'ok')
     return p
 
 # %% ../../nbs/book/02_datasets.ipynb #02ffc94f
@@ -288,8 +288,7 @@ def image_folder(path, classes=('stripes', 'dots'), n: int = 16, size: int = 64,
     "Draw `n` images of `size` pixels per class into `path/<class>/`, for a chapter whose images come from a web search; returns `path`."
     path, rng = Path(path), random.Random(f'learnkit-images-{seed}')
     for k, c in enumerate(classes):
-        (path/c).mkdir(parents=True, exist_ok=True)
-        for i in range(n): _draw(('stripes', 'dots')[k % 2], rng, size).save(path/c/f'{i:08d}.png')
+        for i in range(n): _save(_draw(('stripes', 'dots')[k % 2], rng, size), path/c/f'{i:08d}.png')
     return path
 
 def drawn_urls(query: str, n: int = 16) -> list[str]:
@@ -335,7 +334,5 @@ def tiny_file(name, path=None) -> Path|None:
     gen = TINY_FILES.get(n)
     if gen is None: return None
     p = (Path(path) if path else data_dir()/'tiny'/'files')/n
-    if not p.exists():
-        p.parent.mkdir(parents=True, exist_ok=True)
-        gen(p, random.Random(f'learnkit-{n}'))
+    if not p.exists(): gen(p, random.Random(f'learnkit-{n}'))  # written atomically: a half-drawn table is never there
     return p

@@ -4,55 +4,106 @@
 
 # %% ../../nbs/cli/06_main.ipynb #0bc68f30
 from __future__ import annotations
-import argparse, sys
+import os, sys
 from ..base.core import LearnkitError
+from ..base.files import os_error
+from ..base.safe import terminal
 from .base import COMMANDS, command
-# each module registers its subcommands when imported
-from . import study, reproduce, bench, repeat, share  # noqa: F401
 
 # %% auto #0
-__all__ = ['cmd_demo', 'parser', 'main']
+__all__ = ['cmd_demo', 'commands', 'TerminalText', 'parser', 'main']
 
 # %% ../../nbs/cli/06_main.ipynb #9cf02c41
-@command('demo', 'run the whole study loop on the demo chapter, offline, in a new folder')
 def cmd_demo(a) -> int:
     from learnkit.demo import run_demo
     return run_demo(a.folder, quick=a.quick)
 
-@cmd_demo.arguments
-def _(p):
+def _demo_args(p):
     p.add_argument('folder', nargs='?', default=None, help='where to work (default: a new learnkit-demo-N folder here)')
     p.add_argument('--quick', action='store_true', help='skip the benchmark step')
 
-# %% ../../nbs/cli/06_main.ipynb #5fcc8de5
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        # one line, exit 2: argparse's usage block is noise for a typo
-        self.exit(2, f'learnkit: {message} (see `{self.prog} --help`)\n')
+def commands() -> dict:
+    "Every subcommand, `name -> (help, handler)`, registered on first use."
+    from learnkit.cli import study, reproduce, bench, repeat, share  # noqa: F401  (each module registers its subcommands)
+    if 'demo' not in COMMANDS:
+        command('demo', 'run the whole study loop on the demo chapter, offline, in a new folder')(cmd_demo).arguments(_demo_args)
+    # the study loop's order, whichever module was imported first
+    order = {m: i for i, m in enumerate(('study', 'reproduce', 'bench', 'repeat', 'share', 'main'))}
+    for k in sorted(COMMANDS, key=lambda k: order.get(COMMANDS[k][1].__module__.rsplit('.', 1)[-1], len(order))):
+        COMMANDS[k] = COMMANDS.pop(k)
+    return COMMANDS
 
-def parser() -> argparse.ArgumentParser:
+# %% ../../nbs/cli/06_main.ipynb #5fcc8de5
+class TerminalText:
+    "A text stream that writes to `stream` only what is safe on a terminal (`learnkit.base.safe.terminal` of each string)."
+    def __init__(self, stream): self.stream = stream
+
+    def write(self, s) -> int:
+        t = terminal(s)
+        try: self.stream.write(t)
+        except UnicodeEncodeError:
+            enc = getattr(self.stream, 'encoding', None) or 'ascii'
+            self.stream.write(t.encode(enc, 'backslashreplace').decode(enc))
+        return len(s)
+
+    def __getattr__(self, name): return getattr(self.stream, name)
+
+# %% ../../nbs/cli/06_main.ipynb #a74ada0f
+def _parser_class():
+    import argparse
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message):
+            # one line, exit 2: argparse's usage block is noise for a typo
+            self.exit(2, f'learnkit: {message} (see `{self.prog} --help`)\n')
+    return _Parser
+
+def parser():
     "The `learnkit` argument parser."
     from learnkit import __version__
-    p = _Parser(prog='learnkit', description='A study companion for the fastai book.')
+    P = _parser_class()
+    p = P(prog='learnkit', description='A study companion for the fastai book.')
     p.add_argument('--version', action='version', version=f'learnkit {__version__}')
-    sub = p.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
-    for name, (help, f) in COMMANDS.items():
+    sub = p.add_subparsers(dest='command', metavar='COMMAND', parser_class=P)
+    for name, (help, f) in commands().items():
         sp = sub.add_parser(name, help=help, description=help)
         f.args(sp); sp.set_defaults(func=f)
     return p
 
-def main(argv=None) -> int:
-    "Run `learnkit` with `argv`; returns the exit code: 0 on success, 1 on failure, 2 on bad usage (the console script exits with it)."
+def _run(argv) -> int:
     p = parser()
     a = p.parse_args(argv)
     if not getattr(a, 'func', None):
         p.print_help(); return 2
-    try: code = a.func(a) or 0
+    try: return a.func(a) or 0
     except LearnkitError as e:
-        print(f'learnkit: {e}', file=sys.stderr); code = 1
-    except KeyboardInterrupt:
-        print('learnkit: interrupted', file=sys.stderr); code = 130
-    return code
+        print(f'learnkit: {terminal(e, inline=True)}', file=sys.stderr); return 1
+    except BrokenPipeError: raise
+    except OSError as e:  # a system error no command turned into its line (`Path.exists()` raises on a name too long): still one line
+        print(f'learnkit: {terminal(os_error(e, e.filename or "a file", "use"), inline=True)}', file=sys.stderr); return 1
+
+def _to_devnull(stream):
+    "Point `stream`'s file descriptor at `os.devnull`, so what is left in its buffer can be flushed without an error."
+    try:
+        fd, null = stream.fileno(), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd); os.close(null)
+    except (AttributeError, OSError, ValueError): pass  # not a file (a StringIO in a test)
+
+def main(argv=None) -> int:
+    "Run `learnkit` with `argv`; returns the exit code (0 success, 1 failure, 2 bad usage, 130 interrupted, 141 output closed)."
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalText(out), TerminalText(err)
+    try:
+        try:
+            try: code = _run(argv)
+            except SystemExit as e:  # argparse's --help, --version and bad usage: flushed below like any output
+                code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
+            sys.stdout.flush()
+            return code
+        except KeyboardInterrupt:
+            print('learnkit: interrupted', file=sys.stderr); return 130
+    except BrokenPipeError:
+        _to_devnull(out); return 141
+    finally: sys.stdout, sys.stderr = out, err
 
 # %% ../../nbs/cli/06_main.ipynb #96cc9f96
 #| eval: false

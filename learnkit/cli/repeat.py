@@ -4,28 +4,42 @@
 
 # %% ../../nbs/cli/03_repeat.ipynb #96523936
 from __future__ import annotations
+from ..base.core import LearnkitError
 from .base import command, emit_json
 
 # %% auto #0
 __all__ = ['cmd_inspect', 'cmd_repeat']
 
 # %% ../../nbs/cli/03_repeat.ipynb #lk14insp
+def _json_error(e: LearnkitError) -> int:
+    emit_json({'error': str(e)})
+    return 1
+
 @command('inspect', 'say what a dataset is and what it means for a fastai pipeline: kind, size, problems and fixes')
 def cmd_inspect(a) -> int:
     from learnkit.repeat.inspection import format_info, inspect_data
-    info = inspect_data(a.path)
+    try: info = inspect_data(a.path)
+    except LearnkitError as e:
+        if a.json: return _json_error(e)
+        raise
     if a.json: emit_json(info.to_dict())
     else: print(format_info(info))
     return 0
 
 @cmd_inspect.arguments
 def _(p):
-    p.add_argument('path', help='a folder of images or texts, or a table (.csv, .tsv, .parquet)')
-    p.add_argument('--json', action='store_true', help='print the record as JSON')
+    p.add_argument('path', help='a folder of images or texts, or a table (.csv, .tsv, .parquet): that table, and its folder only for the images it names')
+    p.add_argument('--json', action='store_true', help='print the record as JSON (errors too, as {"error": ...})')
 
 # %% ../../nbs/cli/03_repeat.ipynb #lk14rept
 @command('repeat', "repeat a chapter's training pipeline on a new dataset: a new notebook, baseline first, comparison last")
 def cmd_repeat(a) -> int:
+    try: return _repeat(a)
+    except LearnkitError as e:
+        if a.json: return _json_error(e)
+        raise
+
+def _repeat(a) -> int:
     from learnkit.repeat.plan import format_suggestions, suggestions, write_repeat
     if a.data is None and not a.dataset:
         # no data yet: what to try it on
@@ -34,8 +48,9 @@ def cmd_repeat(a) -> int:
         if a.json: emit_json([s.to_dict() for s in sugg])
         else: print(format_suggestions(resolve(a.chapter).key, sugg))
         return 0
-    r = write_repeat(a.chapter, data=a.data, dataset=a.dataset or '', out=a.output, subset=a.subset, tiny=a.tiny, cells=a.cell)
-    if a.json: emit_json(dict(path=str(r.path), chapter=r.plan.chapter, kind=r.plan.info.kind, pipelines=[p.cell for p in r.plan.parts],
+    r = write_repeat(a.chapter, data=a.data, dataset=a.dataset or '', out=a.output, subset=a.subset, tiny=a.tiny, cells=a.cell, force=a.force)
+    if a.json: emit_json(dict(path=str(r.path), chapter=r.plan.chapter, kind=r.plan.info.kind, data=r.plan.info.path,
+                               pipelines=[p.cell for p in r.plan.parts], backup=str(r.backup) if r.backup else None,
                                skipped=[dict(cell=c, why=w) for c, w in r.plan.skipped]))
     else: print(r)
     return 0
@@ -44,10 +59,11 @@ def cmd_repeat(a) -> int:
 def _(p):
     p.add_argument('chapter', help='1, 05_pet_breeds, pet_breeds or a path')
     g = p.add_mutually_exclusive_group()
-    g.add_argument('--data', default=None, metavar='PATH', help='your dataset: a folder or a table (see `learnkit inspect PATH`)')
+    g.add_argument('--data', default=None, metavar='PATH', help='your dataset: a folder, or a table file (that file; see `learnkit inspect PATH`)')
     g.add_argument('--dataset', default=None, metavar='NAME', help="a suggested dataset from fastai's URLs (none of --data/--dataset lists them)")
-    p.add_argument('-o', '--output', default=None, help='the new notebook (default: <chapter>_repeat_<data>.ipynb here; never overwritten)')
+    p.add_argument('-o', '--output', default=None, help='the new notebook (default: <chapter>_repeat_<data>.ipynb here)')
+    p.add_argument('--force', action='store_true', help='replace an existing notebook (a backup of it is kept)')
     p.add_argument('--subset', type=float, default=None, metavar='FRACTION', help='start on this random fraction of the data (default: a few minutes on a CPU)')
-    p.add_argument('--tiny', action='store_true', help='offline in seconds: random weights, small images, one short epoch (stand-ins for --dataset)')
+    p.add_argument('--tiny', action='store_true', help='try the code offline: random weights, small images, one short epoch (stand-ins for --dataset)')
     p.add_argument('--cell', action='append', default=None, help="the chapter cell of a pipeline to carry over (default: the first that fits); repeatable")
-    p.add_argument('--json', action='store_true', help='print JSON')
+    p.add_argument('--json', action='store_true', help='print JSON (errors too, as {"error": ...})')

@@ -8,7 +8,7 @@ import sys
 from .base import command, emit_json, tolerance, tol_args
 
 # %% auto #0
-__all__ = ['cmd_scaffold', 'cmd_check', 'cmd_diff']
+__all__ = ['cmd_scaffold', 'cmd_check', 'cmd_diff', 'cmd_autoload']
 
 # %% ../../nbs/cli/01_reproduce.ipynb #6976300b
 @command('scaffold', 'write a blank reproduction notebook for a chapter')
@@ -45,14 +45,24 @@ def _(p):
     p.add_argument('--json', action='store_true', help='print JSON')
 
 # %% ../../nbs/cli/01_reproduce.ipynb #84c658a5
+def _html_target(out, reproduction, force: bool):
+    "Refuse an `--html` path that is a notebook (the reproduction itself, say) or exists without `force`."
+    from pathlib import Path
+    from learnkit.base.core import LearnkitError
+    p = Path(out)
+    if p.suffix == '.ipynb' or (p.exists() and Path(reproduction).exists() and p.resolve() == Path(reproduction).resolve()):
+        raise LearnkitError(f"--html {out} would replace a notebook with a web page; give the page a name of its own, e.g. --html {p.with_suffix('.html').name}")
+    if p.exists() and not force: raise LearnkitError(f"{out} already exists; pass --force to replace it (a backup is kept)")
+
 @command('diff', 'align a reproduction with its chapter: progress per section, as text, JSON or HTML')
 def cmd_diff(a) -> int:
     from learnkit.reproduce.diff import diff_notebooks, format_diff, render_html
+    if a.html: _html_target(a.html, a.reproduction, a.force)  # before the work: a page must never replace a notebook
     r = diff_notebooks(a.original, a.reproduction, tol=tolerance(a))  # records its progress
     if a.html:
-        from learnkit.base.files import atomic_write
-        atomic_write(a.html, render_html(r, show_code=a.show_code))
-        print(f'wrote {a.html}', file=sys.stderr)
+        from learnkit.base.files import write_new
+        path, bak = write_new(a.html, render_html(r, show_code=a.show_code), force=a.force)
+        print(f'wrote {path}' + (f' (the previous file is kept as {bak})' if bak else ''), file=sys.stderr)
     if a.json: emit_json(r)
     elif not a.html: print(format_diff(r, show_code=a.show_code))
     return 0
@@ -65,3 +75,15 @@ def _(p):
     p.add_argument('--show-code', action='store_true', help="show the book's code beside yours (off: missing cells are described by their goal)")
     p.add_argument('--json', action='store_true', help='print JSON')
     p.add_argument('--html', metavar='OUT', default=None, help='write a self-contained HTML page')
+    p.add_argument('--force', action='store_true', help='replace an existing --html file (a backup is kept)')
+
+# %% ../../nbs/cli/01_reproduce.ipynb #e01dd376
+@command('autoload', 'load learnkit in every new IPython kernel, so %%reproduce works after a kernel restart (--off undoes it)')
+def cmd_autoload(a) -> int:
+    from learnkit.ui.reproduce import set_autoload
+    print(set_autoload(not a.off))
+    return 0
+
+@cmd_autoload.arguments
+def _(p):
+    p.add_argument('--off', action='store_true', help='stop loading learnkit in new kernels (removes the startup file)')

@@ -10,7 +10,7 @@ from .base import command, emit_json
 __all__ = ['cmd_share']
 
 # %% ../../nbs/cli/05_share.ipynb #f3a91c16
-@command('share', "write a draft blog post of your work on a chapter: reproduction, repeat on new data, timings, study time")
+@command('share', "write a draft blog post of your own work on a chapter: your cells, your repeat on new data, timings, study time")
 def cmd_share(a) -> int:
     from learnkit.share.post import share_post
     r = share_post(a.chapter, folder=a.output, fmt=a.format, force=a.force, notebook=a.notebook)
@@ -21,9 +21,10 @@ def cmd_share(a) -> int:
 @cmd_share.arguments
 def _(p):
     p.add_argument('chapter', help='4, 04_mnist_basics, mnist_basics, demo or a path')
-    p.add_argument('-o', '--output', default=None, metavar='FOLDER', help="the post's folder (default: posts/<date>-<chapter>)")
+    p.add_argument('-o', '--output', default=None, metavar='FOLDER',
+                   help="the post's own folder (default: posts/<date>-<chapter>); one that holds files is never replaced: FOLDER-2 is taken")
     p.add_argument('--format', choices=['quarto', 'markdown', 'html'], default='quarto',
                    help="quarto: YAML front matter in the notebook; markdown: fastpages' front matter; html: also a self-contained page")
     p.add_argument('--notebook', default=None, help='your reproduction notebook (default: the newest <chapter>_reproduce*.ipynb here)')
-    p.add_argument('--force', action='store_true', help='replace a post of the same name (backups are kept)')
+    p.add_argument('--force', action='store_true', help='replace the post folder of the same name (the old one is kept as a backup)')
     p.add_argument('--json', action='store_true', help='print what was written as JSON')

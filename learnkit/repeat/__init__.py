@@ -1,2 +1,4 @@
-"""repeat: a chapter repeated on a new dataset: what the data is (`inspection`), the plan and notebook carried over, the
-baseline, and the records a finished repeat leaves. Imports `base`, `book`, `store`, `reproduce`, `timing` and `bench`."""
+"""repeat: a chapter repeated on a new dataset: what the data is (`tables`, `inspection`), the chapter's pipeline taken
+apart (`parts`), the notebook written (`notebook`, with a cell per problem found), the `baseline`, the comparison and its
+record (`outcome`, `records`: one phrasing of a repeat for every view), datasets to try (`suggest`) and the front door
+(`plan`). Imports `base`, `book`, `store`, `reproduce`, `timing` and `bench`."""

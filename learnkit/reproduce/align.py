@@ -4,84 +4,31 @@
 
 # %% ../../nbs/reproduce/04_align.ipynb #0d4eeddb
 from __future__ import annotations
-import builtins, hashlib, io, keyword, re, tokenize
+import builtins, hashlib, keyword, re
 from collections import Counter
 from dataclasses import dataclass, asdict
+from ..book.code import own_names, python_source, tokens
 from .rules import reproduce_ref
 
 # %% auto #0
-__all__ = ['STATUSES', 'strip_magic', 'code_tokens', 'assigned_names', 'code_similarity', 'align', 'Pair', 'pair_cells']
+__all__ = ['STATUSES', 'code_similarity', 'align', 'Pair', 'pair_cells']
 
 # %% ../../nbs/reproduce/04_align.ipynb #60b758e4
 _MAX_CHARS = 20_000
-_SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
 _KEEP = set(keyword.kwlist) | set(dir(builtins))
-_FSTRING = {getattr(tokenize, n) for n in ('FSTRING_START', 'FSTRING_MIDDLE', 'FSTRING_END') if hasattr(tokenize, n)}
-_RE_TOK = re.compile(r'#[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[A-Za-z_]\w*|\d[\w.]*|\n|\S')
-def strip_magic(source: str) -> str:
-    "`source` without its `%%reproduce` line."
-    s = source.lstrip('\n')
-    return s.split('\n', 1)[1] if s.startswith('%%reproduce') and '\n' in s else ('' if s.startswith('%%reproduce') else source)
 
-def _str_tok(s: str) -> str:
-    # 'a' and "a" are the same string: keep the prefix and the body, drop the quote style
-    m = re.match(r'^([A-Za-z]*)("""|\'\'\'|"|\')(.*)\2$', s, re.S)
-    return f'{m.group(1).lower()}"{m.group(3)}"' if m else s
-
-def code_tokens(source: str) -> list:
-    "Tokens of `source` as `(kind, text)` with kind `n` (name), `s` (string), `o` (other), `;` (end of statement); comments and layout dropped."
-    code = strip_magic(source)[:_MAX_CHARS]
-    out = []
-    try:
-        for t in tokenize.generate_tokens(io.StringIO(code).readline):
-            if t.type in _SKIP: continue
-            if t.type == tokenize.NEWLINE: out.append((';', ';'))
-            elif t.type == tokenize.NAME: out.append(('n', t.string))
-            elif t.type == tokenize.STRING: out.append(('s', _str_tok(t.string)))
-            elif t.type in _FSTRING: out.append(('s', t.string.replace("'", '"')))  # Python 3.12+ splits f-strings
-            elif t.string.strip(): out.append(('o', t.string))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        # unfinished or IPython-only code: a regex tokenizer gives the same kind of tokens
-        out = []
-        for s in _RE_TOK.findall(code):
-            if s.startswith('#'): continue
-            if s == '\n':
-                if out and out[-1][0] != ';': out.append((';', ';'))
-            elif s[0].isalpha() or s[0] == '_': out.append(('n', s))
-            elif s[0] in '"\'': out.append(('s', _str_tok(s)))
-            else: out.append(('o', s))
-    while out and out[-1][0] == ';': out.pop()
-    return out
-
-def assigned_names(tokens: list) -> set:
-    "Names that `tokens` bind: assignment targets, `def`/`class`/`for`/`as`/`import` names and function parameters."
-    names, depth, stmt, in_def = set(), 0, [], 0
-    prev = None
-    for i, (k, s) in enumerate(tokens):
-        if k == ';': stmt = []; prev = None; continue
-        if s in '([{' and k == 'o': depth += 1
-        elif s in ')]}' and k == 'o':
-            depth = max(depth - 1, 0)
-            if depth == 0: in_def = 0
-        if k == 'n' and s not in _KEEP:
-            nxt = tokens[i+1][1] if i + 1 < len(tokens) else ''
-            if prev in ('def', 'class', 'for', 'as', 'import', 'global', 'nonlocal', 'lambda'): names.add(s)
-            elif depth == 0 and (nxt in ('=', ':=') or (len(nxt) == 2 and nxt[1] == '=' and nxt not in ('==', '!=', '<=', '>='))): names.add(s)
-            elif depth == 0 and nxt == ',' and prev != '.' and any(t[1] == '=' for t in tokens[i:i+40] if t[0] == 'o'): names.add(s)
-            elif in_def and depth == 1 and prev in ('(', ',', '*', '**') and nxt in (',', ')', '=', ':'): names.add(s)
-            elif prev == ',' and any(t[1] == 'lambda' for t in stmt): names.add(s)
-        if prev == 'def' and k == 'n': in_def = 1
-        stmt.append((k, s)); prev = s
-    return names
+def _names(source: str) -> set:
+    "The learner's own names in `source` (assigned, defined, parameters): those a consistent renaming may change."
+    return own_names(source) - _KEEP
 
 # %% ../../nbs/reproduce/04_align.ipynb #93b018ee
 class _Feat:
     "What the aligner needs from one cell: exact and renamed token bags, a hash of the code, provenance."
     __slots__ = ('exact', 'canon', 'n', 'fixed', 'key', 'ckey', 'ref', 'empty', 'names')
     def __init__(self, source: str, user_names: set|None = None, ref=None, toks=None):
-        toks = code_tokens(source) if toks is None else toks
+        toks = tokens(source) if toks is None else toks
         self.ref, self.empty = ref, not toks
-        self.names = assigned_names(toks) if user_names is None else set()
+        self.names = _names(source) if user_names is None else set()
         un = self.names if user_names is None else user_names
         seen, canon = {}, []
         for k, s in toks:
@@ -93,7 +40,7 @@ class _Feat:
         self.fixed = sum(1 for k, s in toks if k != ';' and not (k == 'n' and s in un))
         if not toks:
             # a cell of comments only has no code to compare, but copying it exactly still pairs it
-            words = ' '.join(re.findall(r'\w+', strip_magic(source)[:_MAX_CHARS]))
+            words = ' '.join(re.findall(r'\w+', python_source(source)[:_MAX_CHARS]))
             ex = canon = ['#' + words] if words else []
         self.key = hashlib.sha1('\x00'.join(ex).encode()).hexdigest() if ex else None
         self.ckey = hashlib.sha1('\x00'.join(canon).encode()).hexdigest() if ex else None
@@ -144,8 +91,8 @@ def _provenance(c) -> str|None:
 
 def _features(cells: list, refs: bool = False) -> list:
     srcs = [_source(c) for c in cells]
-    toks = [code_tokens(s) for s in srcs]
-    user = set().union(*[assigned_names(t) for t in toks]) if toks else set()
+    toks = [tokens(s) for s in srcs]
+    user = set().union(*[_names(s) for s in srcs]) if srcs else set()
     return [_Feat(s, user, _provenance(c) if refs else None, t) for s, c, t in zip(srcs, cells, toks)]
 
 def _lis(seq: list) -> list:

@@ -6,16 +6,18 @@
 from __future__ import annotations
 import html, json, re
 from collections import Counter
-from .rules import SYMBOLS, Tolerance
-from .align import STATUSES, strip_magic
-from .compare import is_learnkit_output
+from ..base.safe import html_text
+from ..book.code import cell_magic, source_text
+from .rules import SYMBOLS, Tolerance, is_failure
+from .align import STATUSES
+from .verdict import is_learnkit_output
 from .goals import goal_of
 from .state import Progress, ReproductionState, load_reproduction, reproduction_state
 from .text import format_progress, short_path
 from ..store.attempts import record_progress
 
 # %% auto #0
-__all__ = ['DiffResult', 'diff_notebooks', 'format_diff', 'render_html']
+__all__ = ['DiffResult', 'diff_notebooks', 'strip_magic', 'format_diff', 'render_html']
 
 # %% ../../nbs/reproduce/08_diff.ipynb #4845a471
 class DiffResult(dict):
@@ -33,12 +35,18 @@ def diff_notebooks(original, reproduction, tol: Tolerance = Tolerance(), store=N
     summary = dict(chapter=st.chapter, title=st.title, original=st.original, reproduction=st.reproduction,
                    status={k: counts.get(k, 0) for k in STATUSES})
     r = DiffResult(progress=st.progress.to_dict(), summary=summary, pairs=st.pairs, cells=[c.to_dict() for c in st.cells],
-                   sections=[s.to_dict() for s in st.sections])
+                   sections=[s.to_dict() for s in st.sections], notes=list(st.notes))
     r.state, r.chapter, r.notebook = st, ch, nb
     if record: record_progress('diff', st.chapter, st.progress.to_dict(), st.original, reproduction if not isinstance(reproduction, dict) else '', store)
     return r
 
 # %% ../../nbs/reproduce/08_diff.ipynb #0f02b027
+def strip_magic(source) -> str:
+    "The learner's code of cell `source`: without its `%%reproduce` line."
+    s = source_text(source)
+    m = cell_magic(s)
+    return s.split('\n', 1)[1] if m and m[0] == 'reproduce' and '\n' in s else '' if m and m[0] == 'reproduce' else s
+
 def _first_line(src: str, n: int = 60) -> str:
     lines = [l for l in strip_magic(src).splitlines() if l.strip() and not l.lstrip().startswith('#')]
     s = (lines[0].strip() if lines else '') + (' ...' if len(lines) > 1 else '')
@@ -59,7 +67,8 @@ def format_diff(result: dict, max_todo: int = 40, show_code: bool = False) -> st
     s, p = result['summary'], Progress.from_dict(result['progress'])
     ch, _ = _book(result)
     n = p.cells
-    lines = [f"{s['chapter']} ({s['title']}): {format_progress(p)}", '  ' + ', '.join(f"{k} {s['status'][k]}" for k in STATUSES), '']
+    lines = [f"{s['chapter']} ({s['title']}): {format_progress(p)}", '  ' + ', '.join(f"{k} {s['status'][k]}" for k in STATUSES)]
+    lines += [f'  note: {n}' for n in result.get('notes', [])] + ['']
     rows = [x for x in result['sections'] if x['cells'] or x['questions']]
     w = min(max([len(short_path(x['path'])) for x in rows] + [7]), 48)
     lines.append(f"{'section':<{w}}  cells  written  ran  done  answers")
@@ -75,15 +84,15 @@ def format_diff(result: dict, max_todo: int = 40, show_code: bool = False) -> st
         if c['stage'] == 'untouched':
             if tuple(c['section']) in started: todo.append(f"  {'missing':<16} {name}: {_goal(ch, c['ref'])}{code}")
         elif c['verdict'] and c['verdict'] not in ('no-goal',) and not c['done']:
-            todo.append(f"  {SYMBOLS[c['verdict']] + ' ' + c['verdict']:<16} {name}, your cell {c['repro'][-1]}: {c['detail'] or _goal(ch, c['ref'])}{code}")
-        elif c['status'] == 'moved': todo.append(f"  {'moved':<16} {name}, your cell {c['repro'][-1]}: out of the chapter's order")
-        elif c['stage'] == 'written': todo.append(f"  {'not run':<16} {name}, your cell {c['repro'][-1]}")
+            todo.append(f"  {SYMBOLS[c['verdict']] + ' ' + c['verdict']:<16} {name}, your cell {c['repro'][-1] + 1}: {c['detail'] or _goal(ch, c['ref'])}{code}")
+        elif c['status'] == 'moved': todo.append(f"  {'moved':<16} {name}, your cell {c['repro'][-1] + 1}: out of the chapter's order")
+        elif c['stage'] == 'written': todo.append(f"  {'not run':<16} {name}, your cell {c['repro'][-1] + 1}")
     untouched = [x for x in rows if x['cells'] and not x['written']]
     if todo or untouched: lines += ['', 'To do:']
     lines += todo[:max_todo] + ([f'  ... {len(todo) - max_todo} more (`--json` or `--html OUT` lists them all)'] if len(todo) > max_todo else [])
     for x in untouched: lines.append(f"  not started: {short_path(x['path'])} ({x['cells']} cells)")
     extra = [q['repro'] for q in result['pairs'] if q['status'] == 'extra']
-    if extra: lines.append(f"  ({len(extra)} cell{'s' if len(extra) > 1 else ''} of your own: {', '.join(map(str, extra[:12]))}{' ...' if len(extra) > 12 else ''})")
+    if extra: lines.append(f"  ({len(extra)} cell{'s' if len(extra) > 1 else ''} of your own: {', '.join(str(j + 1) for j in extra[:12])}{' ...' if len(extra) > 12 else ''})")
     return '\n'.join(lines)
 
 # %% ../../nbs/reproduce/08_diff.ipynb #3ba47175
@@ -100,7 +109,7 @@ _B64 = re.compile(r'^[A-Za-z0-9+/=\s]*$')
 def _text(v) -> str: return ''.join(v) if isinstance(v, list) else v if isinstance(v, str) else json.dumps(v)
 
 def _out_html(o: dict) -> str:
-    e = html.escape
+    e = html_text
     t = o.get('output_type')
     if t == 'stream': return f'<pre>{e(_text(o.get("text", "")))}</pre>'
     if t == 'error': return f'<pre>{e(str(o.get("ename", "")))}: {e(str(o.get("evalue", "")))}</pre>'
@@ -124,12 +133,12 @@ def _bar(done: int, written: int, cells: int) -> str:
     d, w = 100*done/cells, 100*max(written - done, 0)/cells
     return f'<div class="bar" title="{done} done, {written} written of {cells}"><div class="d" style="width:{d:.0f}%"></div><div class="w" style="width:{w:.0f}%"></div></div>'
 
-def _kind(c: dict) -> str: return 'done' if c['done'] else 'bad' if c['verdict'] in ('mismatch', 'error', 'shape-only') else c['stage']
+def _kind(c: dict) -> str: return 'done' if c['done'] else 'bad' if is_failure(c['verdict']) else c['stage']
 
 # %% ../../nbs/reproduce/08_diff.ipynb #78bb115a
 def render_html(result: dict, show_code: bool = False) -> str:
     "A self-contained, readable HTML page (no script, no CDN) for `diff_notebooks`'s `result`; the book's code only if `show_code`."
-    e = html.escape
+    e = html_text
     s, p = result['summary'], Progress.from_dict(result['progress'])
     ch, nb = _book(result)
     n = p.cells
@@ -137,7 +146,7 @@ def render_html(result: dict, show_code: bool = False) -> str:
              f'<style>{_CSS}</style></head><body><h1>{e(s["title"] or s["chapter"])}: your reproduction</h1>',
              f'<div class="row">{_bar(p.done, p.written, n)}<span>{e(format_progress(p))}</span></div>',
              f'<p class="meta">chapter: {e(str(s["original"]))}<br>reproduction: {e(str(s["reproduction"]))}<br>'
-             + ', '.join(f'{k} {s["status"][k]}' for k in STATUSES) + '</p>']
+             + ', '.join(f'{k} {s["status"][k]}' for k in STATUSES) + '</p>'] + [f'<p class="meta">note: {e(n)}</p>' for n in result.get('notes', [])]
     cells_by_sec = {}
     for c in result['cells']: cells_by_sec.setdefault(tuple(c['section']), []).append(c)
     for sec in result['sections']:
@@ -151,7 +160,7 @@ def render_html(result: dict, show_code: bool = False) -> str:
             k = _kind(c)
             state = f'{c["verdict"]}' if c['verdict'] else c['stage']
             head = (f'<span class="tag {k}">{e(state)}</span><span class="name">%%reproduce {e(c["ref"])} &middot; cell {c["position"]} of {n}'
-                    + (f' &middot; your cell {c["repro"][-1]}' if c['repro'] else '') + '</span>'
+                    + (f' &middot; your cell {c["repro"][-1] + 1}' if c['repro'] else '') + '</span>'
                     + (f' <span class="meta">{e(c["detail"])}</span>' if c['detail'] else ''))
             goal = f'<div class="goal">{e(_goal(ch, c["ref"]))}</div>'
             mine = ''.join(f'<pre>{e(strip_magic(_text(nb["cells"][j].get("source", ""))))}</pre>{_outs_html(nb["cells"][j].get("outputs"))}' for j in c['repro'])
@@ -164,6 +173,6 @@ def render_html(result: dict, show_code: bool = False) -> str:
     extra = [q['repro'] for q in result['pairs'] if q['status'] == 'extra']
     if extra:
         parts.append('<h2>Cells of your own</h2>')
-        for j in extra: parts.append(f'<div class="cell"><span class="name">your cell {j}</span><pre>{e(strip_magic(_text(nb["cells"][j].get("source", ""))))}</pre>{_outs_html(nb["cells"][j].get("outputs"))}</div>')
+        for j in extra: parts.append(f'<div class="cell"><span class="name">your cell {j + 1}</span><pre>{e(strip_magic(_text(nb["cells"][j].get("source", ""))))}</pre>{_outs_html(nb["cells"][j].get("outputs"))}</div>')
     parts.append('</body></html>')
     return '\n'.join(parts)

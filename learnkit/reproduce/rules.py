@@ -11,7 +11,7 @@ from ..base.core import LearnkitError
 # %% auto #0
 __all__ = ['VERDICTS', 'DONE', 'SYMBOLS', 'FAILED', 'REPRODUCE_SUFFIX', 'is_done', 'is_failure', 'Tolerance', 'ReproLine',
            'parse_reproduce_line', 'reproduce_ref', 'written', 'answered', 'reproduction_name', 'reproduction_glob',
-           'reproduced_chapter']
+           'reproduced_chapter', 'duration_text']
 
 # %% ../../nbs/reproduce/00_rules.ipynb #a14f75f5
 VERDICTS = ('match', 'close', 'timed', 'random', 'defined', 'expected-error', 'shape-only', 'mismatch', 'error', 'no-goal', 'could-not-check')
@@ -101,20 +101,22 @@ def reproduce_ref(source) -> str|None:
     except LearnkitError: return None
 
 # %% ../../nbs/reproduce/00_rules.ipynb #d0cb6450
-def _code_lines(source) -> list:
-    "The lines of `source` that are code: no `%%reproduce`/`%load_ext`/`%lesson` lines, comments, blank lines or `...` outlines."
-    out = []
-    for l in (''.join(source) if isinstance(source, list) else source or '').splitlines():
-        l = l.strip()
-        if not l or l.startswith(('#', '%%reproduce', '%load_ext', '%lesson')): continue
-        if l.rstrip(':').endswith('...') and not l.startswith(('print', 'return')): continue  # a hint-level-2 outline
-        out.append(' '.join(l.split()))
+def _statements(source) -> list:
+    "The statements of `source` that are code, as token tuples: no `%%reproduce`/`%load_ext`/`%lesson` lines, comments, layout or `...` outlines."
+    from learnkit.book.code import tokens  # here, not at the top: `%load_ext learnkit` imports this module and stays light
+    out, cur = [], []
+    for t in tokens(source) + [(';', ';')]:
+        if t[0] != ';': cur.append(t); continue
+        words = [x for _, x in cur]
+        outline = bool(words) and (words[-1] == '...' or words[-2:] == ['...', ':']) and words[0] not in ('print', 'return')
+        if words and words[:2] not in (['%', 'load_ext'], ['%', 'lesson']) and not outline: out.append(tuple(cur))
+        cur = []
     return out
 
 def written(source, hint: str|None = None) -> bool:
     "Does a reproduction cell's `source` hold code of the learner's: more than a `%%reproduce` line, comments, outlines and the scaffold's `hint`?"
-    lines = _code_lines(source)
-    return bool(lines) and (not hint or lines != _code_lines(hint))
+    stmts = _statements(source)
+    return bool(stmts) and (not hint or stmts != _statements(hint))
 
 # %% ../../nbs/reproduce/00_rules.ipynb #578ae0ca
 def answered(source) -> bool:
@@ -138,3 +140,10 @@ def reproduced_chapter(name) -> str|None:
     stem = str(name).replace('\\', '/').rsplit('/', 1)[-1]
     if not stem.endswith('.ipynb') or REPRODUCE_SUFFIX not in stem or '.bak-' in stem: return None
     return stem.split(REPRODUCE_SUFFIX)[0] or None
+
+# %% ../../nbs/reproduce/00_rules.ipynb #71910041
+def duration_text(seconds: float) -> str:
+    "`seconds` in words: `1.23 s`, `45.6 ms`, `780 µs`, `12 ns`."
+    for u, f in (('s', 1.), ('ms', 1e-3), ('µs', 1e-6)):
+        if seconds >= f: return f'{seconds/f:.3g} {u}'
+    return f'{seconds/1e-9:.3g} ns'

@@ -4,212 +4,22 @@
 
 # %% ../../nbs/reproduce/07_scaffold.ipynb #63338524
 from __future__ import annotations
-import ast, base64, copy, io, json, re
+import base64, io, json, re
 from dataclasses import dataclass
 from pathlib import Path
 from ..base.core import LearnkitError
 from ..base.files import write_new
+from ..base.safe import md_inert
 from ..book.chapters import Cell, Chapter, load_chapter, CALLOUT_RE, HEADING_RE, QUESTION_RE
 from .goals import goal_of
+from .rules import reproduction_name
 
 # %% auto #0
-__all__ = ['GOAL_BYTES', 'KINDS', 'PROSE', 'uses', 'hint', 'hint_ladder', 'first_sentence', 'prompt', 'goal_outputs',
-           'setup_source', 'cross_refs', 'scaffold', 'ScaffoldResult', 'dumps', 'write_scaffold']
+__all__ = ['GOAL_BYTES', 'KINDS', 'RESTART_NOTE', 'PROSE', 'first_sentence', 'prompt', 'goal_outputs', 'setup_source',
+           'cross_refs', 'scaffold', 'ScaffoldResult', 'dumps', 'write_scaffold']
 
 # %% ../../nbs/reproduce/07_scaffold.ipynb #a21c0a74
-_LINE_MAGIC = re.compile(r'^(\s*)(%{1,2})([A-Za-z_][\w.-]*)(.*)$')
-_SHELL = re.compile(r'^(\s*)!(.*)$')
-_ASSIGN_MAGIC = re.compile(r'^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*([!%]{1,2})\s*([\w.-]*)(.*)$')
-_HELP = re.compile(r'^(\s*)(\?{1,2})?([A-Za-z_][\w.]*(?:\(\))?)(\?{1,2})?\s*$')
-_STMT_MAGICS = ('time', 'timeit', 'prun', 'debug')  # line magics whose argument is a Python statement
-_MAGIC_OPTS = re.compile(r'^\s*(?:(?:-[nrp]\s*\d+|-[a-zA-Z])\s+)*')
-
-def _pythonish(src: str) -> tuple[str, list]:
-    "`src` with IPython-only lines made Python (same line numbers), and the magics and shell commands it uses."
-    lines, magics = [], []
-    for l in src.splitlines():
-        m = _ASSIGN_MAGIC.match(l)
-        if m:
-            magics.append(m[3] + m[4] if m[3].startswith('%') else '!' + m[4])
-            lines.append(f'{m[1]}{m[2]} = None'); continue
-        m = _LINE_MAGIC.match(l)
-        if m:
-            ind, pct, name, rest = m.groups()
-            magics.append(pct + name)
-            if pct == '%%': lines.append('')  # a cell magic: the rest of the cell is (usually) Python
-            elif name in _STMT_MAGICS: lines.append(ind + (_MAGIC_OPTS.sub('', rest).strip() or 'pass'))
-            else: lines.append(ind + 'pass')
-            continue
-        m = _SHELL.match(l)
-        if m:
-            magics.append('!' + (m[2].split() or [''])[0]); lines.append(m[1] + 'pass'); continue
-        m = _HELP.match(l)
-        if m and (m[2] or m[4]): lines.append(m[1] + m[3]); continue
-        lines.append(l)
-    return '\n'.join(lines), magics
-
-def _parse(src: str):
-    "The `ast` of cell code `src` (IPython lines replaced), or None, and the magics it uses."
-    py, magics = _pythonish(src)
-    try: return ast.parse(py), py, magics
-    except (SyntaxError, ValueError): return None, py, magics
-
-# %% ../../nbs/reproduce/07_scaffold.ipynb #e639a48f
-def _chain(n):
-    "The root of an attribute chain `a.b.c` and its attribute names."
-    attrs = []
-    while isinstance(n, ast.Attribute): attrs.append(n.attr); n = n.value
-    return n, attrs[::-1]
-
-def _bound(tree) -> tuple[set, set]:
-    "Names the code binds itself, and those bound by its imports."
-    bound, imported = set(), set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load): bound.add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): bound.add(n.name)
-        elif isinstance(n, ast.arg): bound.add(n.arg)
-        elif isinstance(n, ast.ExceptHandler) and n.name: bound.add(n.name)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            imported.update(a.asname or a.name.split('.')[0] for a in n.names if a.name != '*')
-    return bound, imported
-
-class _Uses(ast.NodeVisitor):
-    "Collect the names code uses, with their positions."
-    def __init__(self, bound, imported): self.own, self.hidden, self.found = bound - imported, bound | imported, []
-    def add(self, line, col, name): self.found.append((line, col, len(self.found), name))
-    def visit_Name(self, n):
-        if isinstance(n.ctx, ast.Load) and n.id not in self.hidden: self.add(n.lineno, n.col_offset, n.id)
-    def visit_Attribute(self, n):
-        root, attrs = _chain(n)
-        if isinstance(root, ast.Name) and root.id not in self.own: self.add(n.lineno, n.col_offset, '.'.join([root.id] + attrs))
-        else:
-            if not isinstance(root, ast.Name): self.visit(root)
-            elif not isinstance(n.ctx, ast.Load): return  # `self.x = ...`: the cell's own attribute
-            for a in attrs: self.add(n.end_lineno, n.end_col_offset, a)
-    def visit_Import(self, n):
-        for a in n.names: self.add(n.lineno, n.col_offset, a.name)
-    def visit_ImportFrom(self, n): self.add(n.lineno, n.col_offset, '.' * n.level + (n.module or ''))
-
-_KEYWORDS = set('''False None True and as assert async await break class continue def del elif else except finally for
-from global if import in is lambda nonlocal not or pass raise return try while with yield print'''.split()) - {'print'}
-
-def _scan_names(src: str) -> list:
-    "Fallback for code `ast` can't read: dotted identifiers outside strings and comments, minus those assigned."
-    s = re.sub(r'(\'\'\'|""")[\s\S]*?\1|\'[^\'\n]*\'|"[^"\n]*"', ' ', src)
-    s = re.sub(r'#.*', '', s)
-    own = set(re.findall(r'^\s*([A-Za-z_]\w*)\s*=(?!=)', s, re.M))
-    return [n for n in re.findall(r'(?<![\w.%!])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*', s)
-            if n not in _KEYWORDS and n not in own]
-
-def uses(code: str) -> list:
-    "The names `code` uses, in order: library names and free variables in full, methods of its own values by name."
-    tree, _, magics = _parse(code)
-    if tree is None: found = _scan_names(code)
-    else:
-        v = _Uses(*_bound(tree)); v.visit(tree)
-        found = [f[-1] for f in sorted(v.found)]
-    return list(dict.fromkeys(magics + found))
-
-# %% ../../nbs/reproduce/07_scaffold.ipynb #43fb5349
-_AUG = {ast.Add: '+', ast.Sub: '-', ast.Mult: '*', ast.Div: '/', ast.FloorDiv: '//', ast.Mod: '%', ast.Pow: '**',
-        ast.MatMult: '@', ast.BitAnd: '&', ast.BitOr: '|', ast.BitXor: '^', ast.LShift: '<<', ast.RShift: '>>'}
-
-def _header(node) -> str:
-    "The first line of a `def` or `class`, as `ast.unparse` writes it."
-    n = copy.copy(node)
-    n.body, n.decorator_list = [ast.Pass()], []
-    return ast.unparse(n).split('\n')[0]
-
-def _skeleton(stmts, src: str, ind: str = '') -> list:
-    "Lines keeping what `stmts` bind (left-hand sides, signatures, imports), bodies replaced by `...`."
-    seg = lambda n: ast.get_source_segment(src, n) or ast.unparse(n)
-    def block(head, body): return [ind + head] + (_skeleton(body, src, ind + '    ') or [ind + '    ...'])
-    out = []
-    for s in stmts:
-        if isinstance(s, ast.Assign): out.append(ind + ' = '.join(seg(t) for t in s.targets) + ' = ...')
-        elif isinstance(s, ast.AugAssign): out.append(f'{ind}{seg(s.target)} {_AUG.get(type(s.op), "")}= ...')
-        elif isinstance(s, ast.AnnAssign): out.append(f'{ind}{seg(s.target)}: {seg(s.annotation)}' + (' = ...' if s.value else ''))
-        elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out += [f'{ind}@{seg(d)}' for d in s.decorator_list]
-            inner = _skeleton(s.body, src, ind + '    ') if isinstance(s, ast.ClassDef) else []
-            out += [ind + _header(s)] + inner if inner else [ind + _header(s) + ' ...']
-        elif isinstance(s, (ast.For, ast.AsyncFor)): out += block(f'for {seg(s.target)} in ...:', s.body)
-        elif isinstance(s, ast.While): out += block('while ...:', s.body)
-        elif isinstance(s, ast.If):
-            out += block('if ...:', s.body)
-            if s.orelse and _skeleton(s.orelse, src): out += block('else:', s.orelse)
-        elif isinstance(s, (ast.With, ast.AsyncWith)):
-            items = ', '.join('...' + (f' as {seg(i.optional_vars)}' if i.optional_vars else '') for i in s.items)
-            out += block(f'with {items}:', s.body)
-        elif isinstance(s, ast.Try) or type(s).__name__ == 'TryStar':
-            out += block('try:', s.body)
-            for h in s.handlers:
-                out += block('except' + (f' {seg(h.type)}' if h.type else '') + (f' as {h.name}' if h.name else '') + ':', h.body)
-            if s.finalbody: out += block('finally:', s.finalbody)
-        elif isinstance(s, (ast.Import, ast.ImportFrom)): out.append(ind + seg(s))
-    return out
-
-_LHS = re.compile(r'^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*([-+*/@%&|^]|//|\*\*)?=(?!=)')
-_DEF = re.compile(r'^(\s*)((?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->.*)?|class\s+\w+\s*(?:\(.*\))?)\s*:')
-
-def _skeleton_lines(code: str) -> list:
-    "Fallback skeleton for code `ast` can't read, line by line."
-    out = []
-    for l in code.splitlines():
-        m = _DEF.match(l)
-        if m: out.append(f'{m[1]}{m[2]}: ...'); continue
-        m = _LHS.match(l)
-        if m: out.append(f'{m[1]}{m[2]} {m[3] or ""}= ...'.replace('  =', ' ='))
-    return out
-
-def _comment(prefix: str, words: list, width: int = 100) -> list:
-    "`words` as comment lines, the first starting `# prefix`, wrapped at `width`."
-    lines, cur, n = [], f'# {prefix}', 0
-    for i, w in enumerate(words):
-        w += ',' if i < len(words) - 1 else ''
-        if n and len(cur) + 1 + len(w) > width: lines.append(cur); cur, n = '#' + ' ' * len(prefix), 0
-        cur += ' ' + w; n += 1
-    return lines + [cur]
-
-def hint(cell, level: int) -> str:
-    "Hint for a blank of `cell` (a `Cell` or code): 0 nothing, 1 `# uses: ...`, 2 also the left-hand sides and signatures, 3 the code."
-    if level not in (0, 1, 2, 3):
-        raise LearnkitError(f"hint level {level!r}; use 0 (blank), 1 (names used), 2 (left-hand sides) or 3 (the code)")
-    code = cell.code if isinstance(cell, Cell) else str(cell)
-    code = code.strip('\n').rstrip()
-    if level == 0 or not code.strip(): return ''
-    if level == 3: return code
-    names = uses(code)
-    lines = _comment('uses:', names) if names else []
-    if level == 2:
-        tree, py, _ = _parse(code)
-        lines += _skeleton(tree.body, py) if tree is not None else _skeleton_lines(code)
-    return '\n'.join(lines)
-
-# %% ../../nbs/reproduce/07_scaffold.ipynb #0af5a34e
-def _masked(code: str) -> str:
-    "`code` with its literal values (numbers, strings) replaced by `…`: the shape of the answer without its values."
-    import tokenize
-    try:
-        toks = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError): return ''
-    lines = code.splitlines(True)
-    out, changed = [], False
-    for t in reversed(toks):  # from the end, so earlier positions stay valid
-        if t.type in (tokenize.NUMBER, tokenize.STRING) and t.start[0] == t.end[0]:
-            (r, c0), (_, c1) = t.start, t.end
-            lines[r-1] = lines[r-1][:c0] + '…' + lines[r-1][c1:]; changed = True
-    return ''.join(lines).strip('\n') if changed else ''
-
-def hint_ladder(cell) -> list[str]:
-    "The hints for a blank of `cell`, in order, each adding something the one before did not: names used, outline, code without its values; the last one is the code."
-    code = (cell.code if isinstance(cell, Cell) else str(cell)).strip('\n').rstrip()
-    if not code.strip(): return []
-    rungs = []
-    for h in (hint(code, 1), hint(code, 2), _masked(code)):
-        h = h.strip('\n')
-        if h and h != code and (not rungs or h != rungs[-1]) and h not in rungs: rungs.append(h)
-    return rungs + [code]
+from .hints import hint, hint_ladder
 
 # %% ../../nbs/reproduce/07_scaffold.ipynb #8e3768e7
 _ABBREV = re.compile(r'(?:\b(?:e\.g|i\.e|etc|vs|cf|al|approx|Dr|Mr|Mrs|Ms|Fig|fig|No|Ch|ch|Sec|sec)|(?<![\w.])[A-Za-z])$')
@@ -281,7 +91,7 @@ def _shrink(b64: str, mime: str, target: int):
     try:
         from PIL import Image
         im = Image.open(io.BytesIO(base64.b64decode(b64))); im.load()
-    except Exception: return None
+    except (ImportError, OSError, ValueError): return None  # no Pillow, or not an image it reads: the goal keeps no image
     fmt = 'JPEG' if mime == 'image/jpeg' else 'PNG'
     if fmt == 'JPEG' and im.mode not in ('RGB', 'L'): im = im.convert('RGB')
     # fast zlib level: decoding and encoding dominate the scaffold's time on chapters full of photos
@@ -370,6 +180,8 @@ def cross_refs(text: str, chapter=None) -> str:
 
 # %% ../../nbs/reproduce/07_scaffold.ipynb #df75a4a0
 KINDS = ('title', 'heading', 'prompt', 'setup', 'blank', 'question', 'answer')
+# a restarted kernel has no learnkit: IPython answers a blank with `Cell magic %%reproduce not found` before learnkit can speak
+RESTART_NOTE = '# after Kernel > Restart, run this cell again first (`learnkit autoload` once loads learnkit in every new kernel)'
 PROSE = ('none', 'prompts', 'full')
 
 def _segments(md: str) -> list:
@@ -417,7 +229,7 @@ class _Builder:
         lk = {'src': src.id if src else None, 'chapter': self.ch.key, 'section': list(src.section) if src else [], 'kind': kind, **extra}
         if self.goals and src is not None and src.cell_type == 'code': lk['goal'] = goal_outputs(src.outputs)
         c = {'cell_type': cell_type, 'id': self._id(f"{src.id if src else 'learnkit'}-{tag or kind}"),
-             'metadata': {'learnkit': lk}, 'source': source}
+             'metadata': {'learnkit': lk}, 'source': md_inert(source) if cell_type == 'markdown' else source}  # the chapter's markup, nothing that runs
         if cell_type == 'code': c.update(execution_count=None, outputs=[])
         self.cells.append(c)
         return c
@@ -475,7 +287,7 @@ def scaffold(chapter, hints: int = 0, prose: str = 'prompts', goals: bool = True
     cells = b.cells
     first = next((i for i, x in enumerate(cells) if x['metadata']['learnkit']['kind'] == 'title'), None)
     head = [cells.pop(first)] if first is not None else []
-    lesson = b.add('code', f'%load_ext learnkit\n%lesson {_lesson_arg(ch)}', 'setup', None, 'lesson')
+    lesson = b.add('code', f'{RESTART_NOTE}\n%load_ext learnkit\n%lesson {_lesson_arg(ch)}', 'setup', None, 'lesson')
     cells.pop()  # `add` appended it; it goes right after the title
     cells[:] = head + [lesson] + cells
     meta = {k: v for k, v in ch.metadata.items() if k in ('kernelspec', 'language_info')}
@@ -523,7 +335,7 @@ def write_scaffold(chapter, out=None, hints: int = 0, prose: str = 'prompts', go
     "Write `scaffold(chapter, ...)` to `out` (default `<chapter>_reproduce.ipynb` here); an existing file needs `force` (a backup is kept)."
     _check_args(hints, prose)
     ch = _chapter(chapter)
-    name = f'{ch.key}_reproduce.ipynb'
+    name = reproduction_name(ch.key)
     p = Path(out).expanduser() if out else Path(name)
     if p.is_dir(): p = p/name
     if ch.path and p.exists() and p.resolve() == Path(ch.path).resolve():

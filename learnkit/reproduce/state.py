@@ -9,12 +9,15 @@ from collections import Counter
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from ..base.core import LearnkitError
+from ..base.files import read_bytes
 from .rules import VERDICTS, Tolerance, answered, is_done, parse_reproduce_line, reproduce_ref, written
 from ..book.chapters import Chapter, check_notebook, load_chapter, resolve
 from .align import pair_cells
-from .compare import is_learnkit_output, judge_cell
-from .scaffold import hint
-from ..store.attempts import hints_taken, record_progress
+from .verdict import Verdict, is_learnkit_output
+from .judge import judge_cell, verdict_key
+from .hints import hint
+from ..store.attempts import code_hash, hints_taken, ran_codes, record_progress
+from ..store.db import get_store
 
 # %% auto #0
 __all__ = ['STAGES', 'PROGRESS_VERSION', 'PROGRESS_KEYS', 'CellState', 'QuestionState', 'SectionState', 'SectionProgress',
@@ -40,12 +43,16 @@ class CellState:
     peeked: bool = False  # the solution was shown
 
     @property
+    def number(self) -> int|None:
+        "The number Jupyter shows for the learner's (last) cell of it: its 1-based position in the notebook."
+        return self.repro[-1] + 1 if self.repro else None
+    @property
     def written(self) -> bool: return self.stage != 'untouched'
     @property
     def ran(self) -> bool: return self.stage == 'ran'
     @property
     def done(self) -> bool: return is_done(self.verdict)
-    def to_dict(self) -> dict: return dict(asdict(self), section=list(self.section), done=self.done)
+    def to_dict(self) -> dict: return dict(asdict(self), section=list(self.section), done=self.done, number=self.number)
 
 @dataclass
 class QuestionState:
@@ -141,6 +148,7 @@ class ReproductionState:
     sections: list  # `SectionState`s, in the chapter's order
     pairs: list = field(default_factory=list)  # the alignment rows as dicts (book index, reproduction index, status ...)
     hints: int = 0  # the scaffold's hint level
+    notes: list = field(default_factory=list)  # what the learner should know about how the notebook was read
 
     @property
     def progress(self) -> Progress:
@@ -168,7 +176,8 @@ class ReproductionState:
     def to_dict(self) -> dict:
         return dict(chapter=self.chapter, title=self.title, original=self.original, reproduction=self.reproduction,
                     tol=self.tol.to_dict(), hints=self.hints, progress=self.progress.to_dict(), cells=[c.to_dict() for c in self.cells],
-                    questions=[q.to_dict() for q in self.questions], sections=[s.to_dict() for s in self.sections], pairs=self.pairs)
+                    questions=[q.to_dict() for q in self.questions], sections=[s.to_dict() for s in self.sections], pairs=self.pairs,
+                    notes=list(self.notes))
 
 # %% ../../nbs/reproduce/05_state.ipynb #f67d3f8f
 def load_reproduction(reproduction) -> tuple[dict, str]:
@@ -178,7 +187,7 @@ def load_reproduction(reproduction) -> tuple[dict, str]:
         p = Path(reproduction)
         if p.is_dir(): raise LearnkitError(f"{p} is a folder; give your reproduction notebook (.ipynb) inside it")
         if not p.exists(): raise LearnkitError(f"no reproduction at {p}; check the path (`learnkit scaffold CHAPTER` writes one)")
-        raw = p.read_bytes()
+        raw = read_bytes(p, what='notebook')  # a pipe or a device is refused, never read forever
         if not raw.strip(): raise LearnkitError(f"{p} is empty (0 bytes), not a notebook; open it in Jupyter and save it, or scaffold one with `learnkit scaffold CHAPTER`")
         try: nb = json.loads(raw.decode('utf-8'))
         except UnicodeDecodeError: raise LearnkitError(f"{p} is not a text file, so not a notebook; give your reproduction .ipynb") from None
@@ -217,12 +226,14 @@ def _check_same_chapter(ch, nb: dict, name: str):
     raise LearnkitError(f"{name} reproduces chapter {other} (its metadata says so) but the original is {ch.key}; "
                         f"compare it with its own chapter: {how}")
 
-def _check_refs(ch, rcells: list, name: str):
-    refs = [r for r in (_lk(c).get('src') or reproduce_ref(_src(c)) for c in rcells) if r]
+def _check_refs(ch, rcells: list, name: str) -> int:
+    "How many of `rcells`' refs (metadata or `%%reproduce` line) `ch` doesn't have; raises when none of 3 or more are `ch`'s."
+    refs = [r for r in (reproduce_ref(_src(c)) or _lk(c).get('src') for c in rcells) if r]  # the line runs: it wins over metadata
     known = {c.id for c in ch.cells} | {f'#{c.index}' for c in ch.cells}
     if len(refs) >= 3 and not any(r in known for r in refs):
         raise LearnkitError(f"none of the {len(refs)} cell refs in {name} are cells of {ch.key}: it was scaffolded from another "
                             f"chapter or another version of it; compare it with the chapter it came from")
+    return sum(r not in known for r in refs)
 
 def _check_plausible(ch, name, pairs):
     "A reproduction named for another chapter that shares almost no code with this one is the wrong pair of files."
@@ -237,8 +248,9 @@ def _check_plausible(ch, name, pairs):
                             f"{ch.key}) but the original is {ch.key}; run `learnkit diff {other.num} {name}`")
 
 # %% ../../nbs/reproduce/05_state.ipynb #2fe119c7
-def _ran(c: dict) -> bool:
-    return c.get('execution_count') is not None or any(not is_learnkit_output(o) for o in c.get('outputs') or [])
+def _ran(c: dict, ran: set) -> bool:
+    "Did the learner's code of cell `c` run in a kernel: an execution count, or a `%%reproduce` attempt that ran its code (`ran`: `code_hash`es)?"
+    return c.get('execution_count') is not None or code_hash(_src(c)) in ran
 
 def _hint_of(book: dict, c: dict, level) -> str|None:
     if level not in (1, 2, 3): return None
@@ -260,7 +272,7 @@ def _unwritten(ch, rcells: list, level) -> set:
         if lk.get('kind') == 'setup' and not lk.get('src'): out.add(j); continue  # the scaffold's `%load_ext learnkit`
         src = _src(c)
         if written(src, _hint_of(book, c, level)): continue
-        if written(src) and _ran(c): continue  # an untouched hint that was run
+        if written(src) and c.get('execution_count') is not None: continue  # an untouched hint that was run
         out.add(j)
     return out
 
@@ -296,6 +308,19 @@ def _sections(ch, cells: list, qs: list) -> list:
     return out
 
 # %% ../../nbs/reproduce/05_state.ipynb #76264453
+def _judged(book_cell, outputs, tol, chapter, code, numbers, store) -> Verdict:
+    "`judge_cell`'s verdict, from the store's verdict cache when this cell was judged on the same things before."
+    key = verdict_key(book_cell, outputs, tol, chapter, code, numbers)
+    kept = store.cache_get('verdict', key)
+    if kept is not None:
+        try: v = Verdict.from_dict(json.loads(kept))
+        except ValueError: v = None
+        if v is not None: return v
+    v = judge_cell(book_cell, outputs, tol, chapter, code=code, numbers=numbers)
+    store.cache_put('verdict', key, json.dumps(v.to_dict()))
+    return v
+
+# %% ../../nbs/reproduce/05_state.ipynb #cbe94209
 def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance()) -> ReproductionState:
     "Where the learner stands: `chapter` (a name, path or `Chapter`), `notebook` (the reproduction: a path or dict), the `store`'s hint events."
     if not isinstance(tol, Tolerance): raise LearnkitError(f"tol={tol!r}: pass a learnkit.reproduce.rules.Tolerance, e.g. Tolerance(rel=1e-3) (flags --tol/--band)")
@@ -305,14 +330,15 @@ def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance
     ocells = [c for c in ch.cells if c.cell_type == 'code']  # hidden set-up cells take part, so a learner's imports land on them
     rpos = [k for k, c in enumerate(nb['cells']) if c.get('cell_type') == 'code']
     rcells = [nb['cells'][k] for k in rpos]
-    _check_refs(ch, rcells, name)
+    unknown = _check_refs(ch, rcells, name)
     level = _lk(nb).get('hints')
     pairs = pair_cells(ocells, rcells, _unwritten(ch, rcells, level))
     _check_plausible(ch, name, pairs)
-    help_ = hints_taken(ch.key, store)
+    store = store or get_store()
+    help_, ran_code = hints_taken(ch.key, store), ran_codes(ch.key, store)
     visible = {c.index: k for k, c in enumerate(ch.code_cells)}
     cells = [CellState(c.id, c.index, k+1, tuple(c.section)) for k, c in enumerate(ch.code_cells)]
-    rows = []
+    rows, todo = [], []
     for p in pairs:
         oc = ocells[p.i] if p.i is not None else None
         if oc is not None and oc.index not in visible: continue  # set-up cells: paired to keep them out of the way, not reported
@@ -323,21 +349,24 @@ def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance
         if oc is None or rc is None: continue
         cs = cells[visible[oc.index]]
         cs.repro.append(rpos[p.j])
-        ran = _ran(rc)
+        ran = _ran(rc, ran_code)
         if cs.stage != 'ran': cs.stage = 'ran' if ran else 'written'
         if p.last:
             cs.status = p.status if not p.link else cs.status if cs.status != 'missing' else p.status
-            if ran:
-                v = judge_cell(oc, rc.get('outputs') or [], _cell_tol(rc, tol), ch, code=''.join(rc.get('source') or ''))
-                cs.verdict, cs.detail = v.verdict, v.detail
-                rows[-1]['verdict'] = v.verdict
+            if ran: todo.append((cs, oc, rc, rows[-1]))
         elif cs.status == 'missing': cs.status = p.status
+    numbers = {c.ref: c.repro[-1] + 1 for c in cells if c.repro}  # the number Jupyter shows for the learner's cell
+    for cs, oc, rc, row in todo:
+        v = _judged(oc, rc.get('outputs') or [], _cell_tol(rc, tol), ch, _src(rc), numbers, store)
+        cs.verdict, cs.detail = v.verdict, v.detail
+        row['verdict'] = v.verdict
     for c in cells:
         h = help_.get(c.ref)
         if h is not None: c.hints, c.peeked = h.level, h.peeked
     qs = _questions(ch, nb)
+    notes = [f"{unknown} cell{'s have' if unknown > 1 else ' has'} a ref this chapter doesn't have; aligned by {'their' if unknown > 1 else 'its'} code"] if unknown else []
     return ReproductionState(ch.key, ch.title, str(ch.path) if ch.path else ch.key, name, tol, cells, qs, _sections(ch, cells, qs),
-                             rows, level if level in (1, 2, 3) else 0)
+                             rows, level if level in (1, 2, 3) else 0, notes)
 
 # %% ../../nbs/reproduce/05_state.ipynb #f93b667c
 def check_reproduction(original, reproduction, tol: Tolerance = Tolerance(), store=None, record: bool = True) -> ReproductionState:

@@ -30,8 +30,9 @@ def short_path(path, width: int = 48) -> str:
     return '… > ' + _cut(path[-1], width - 4)
 
 def cell_name(c: CellState, total: int|None = None) -> str:
-    "How the learner finds cell `c`: its `%%reproduce` ref, its section and its position."
-    return f"%%reproduce {c.ref} (§{short_path(c.section, 40)}, cell {c.position}{f' of {total}' if total else ''})"
+    "How the learner finds cell `c`: its `%%reproduce` ref, its section, which blank it is, and the number Jupyter shows for their cell."
+    yours = f', your cell {c.number}' if c.number else ''
+    return f"%%reproduce {c.ref} (§{short_path(c.section, 40)}, blank {c.position}{f' of {total}' if total else ''}{yours})"
 
 def format_progress(p: Progress, style: str = 'full') -> str:
     "`p` in words, the one phrasing of every view: `full` (verdicts and questions too), `cells` (the cell counts), `short` (`3/7 done`)."
@@ -51,6 +52,7 @@ def format_check(st: ReproductionState) -> str:
     for c in st.cells:
         if c.verdict: lines.append(f"  {cell_name(c, len(st.cells))}: {SYMBOLS[c.verdict]} {c.verdict}" + (f": {c.detail}" if c.detail else ''))
     started = [s for s in st.sections if s.written]
+    lines += [f'note: {n}' for n in st.notes]
     if started:
         lines.append('by section:')
         w = min(max(len(short_path(s.path)) for s in started), 48)

@@ -4,24 +4,41 @@
 
 # %% ../../nbs/store/01_attempts.ipynb #5ba08e3c
 from __future__ import annotations
-import json
+import hashlib, json
 from dataclasses import dataclass, asdict
 from pathlib import Path
+from ..book.code import tokens
 from .db import get_store
 
 # %% auto #0
-__all__ = ['record_attempt', 'latest_attempts', 'record_hint', 'Help', 'hints_taken', 'record_progress', 'latest_progress']
+__all__ = ['code_hash', 'record_attempt', 'latest_attempts', 'ran_codes', 'record_hint', 'Help', 'hints_taken', 'record_progress',
+           'latest_progress']
 
 # %% ../../nbs/store/01_attempts.ipynb #20c3689b
-def record_attempt(chapter: str, ref: str, verdict, notebook: str = '', store=None, peeked: bool = False) -> int:
-    "Add an `attempts` row for `verdict` (a `Verdict`) on cell `ref` of `chapter`; returns its id."
+def code_hash(code) -> str:
+    "A hash of cell `code` as Python tokens (comments, layout and the `%%reproduce` line aside): the same for a re-saved cell."
+    return hashlib.sha256(json.dumps(tokens(code)).encode()).hexdigest()[:32]
+
+def _notebook(notebook) -> str:
+    "The notebook's path as given, made absolute when it names a file here (a front end may name it from the server's root)."
+    if not notebook: return ''
+    p = Path(str(notebook)).expanduser()
+    try: return str(p.resolve()) if p.exists() else str(notebook)
+    except (OSError, ValueError): return str(notebook)
+
+def record_attempt(chapter: str, ref: str, verdict, notebook: str = '', store=None, peeked: bool = False, code: str|None = None) -> int:
+    "Add an `attempts` row for `verdict` (a `Verdict`) on cell `ref` of `chapter`, run from `notebook` with `code`; returns its id."
     return (store or get_store()).add('attempts', chapter=chapter, ref=ref, verdict=verdict.verdict, detail=verdict.detail,
-                                      peeked=int(peeked), notebook=str(notebook or ''))
+                                      peeked=int(peeked), notebook=_notebook(notebook), code=code_hash(code) if code is not None else None)
 
 def latest_attempts(chapter: str, store=None) -> dict:
     "The latest `attempts` row of each ref of `chapter`, as `{ref: row}`."
     rows = (store or get_store()).rows('attempts', 'chapter=?', (chapter,), order='time, id')
     return {r['ref']: r for r in rows}
+
+def ran_codes(chapter: str, store=None) -> set:
+    "The `code_hash`es of the code `%%reproduce` ran for `chapter`."
+    return {r['code'] for r in (store or get_store()).query('SELECT DISTINCT code FROM attempts WHERE chapter=? AND code IS NOT NULL', (chapter,))}
 
 # %% ../../nbs/store/01_attempts.ipynb #b7a9e514
 def record_hint(chapter: str, ref: str, level: int, solution: bool = False, notebook: str = '', store=None) -> int:

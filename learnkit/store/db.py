@@ -4,14 +4,16 @@
 
 # %% ../../nbs/store/00_db.ipynb #f199e302
 from __future__ import annotations
-import json, os, sqlite3, threading, time, warnings
+import json, os, re, sqlite3, sys, tempfile, threading, time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 from ..base.core import LearnkitError, data_dir, on_network_mount
 from ..base import clock
+from ..base.files import atomic_write, check_target, read_bytes, write_new
 
 # %% auto #0
-__all__ = ['MIGRATIONS', 'Store', 'open_store', 'get_store', 'reset_store']
+__all__ = ['MIGRATIONS', 'NotSaved', 'Store', 'open_store', 'get_store', 'reset_store', 'export_snapshot']
 
 # %% ../../nbs/store/00_db.ipynb #eec63dd1
 MIGRATIONS = [
@@ -43,45 +45,114 @@ MIGRATIONS = [
 ]
 
 # %% ../../nbs/store/00_db.ipynb #0df7d74c
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
 def _encode(v):
-    return json.dumps(v, default=str) if isinstance(v, (dict, list, tuple)) else v
+    if isinstance(v, (dict, list, tuple)): return json.dumps(v, default=str)
+    return _SURROGATE.sub('\ufffd', v) if isinstance(v, str) else v  # a name that is not UTF-8 can't be bound as text
+
+# SQLite's primary result codes for a database the system won't let learnkit use (not a bug in learnkit's SQL)
+_FAULTS = {3: 'permission denied', 5: 'locked by another program for too long', 6: 'locked', 8: 'read-only',
+           10: 'a disk input/output error', 11: 'damaged', 13: 'full (the disk is full)', 14: 'not openable', 26: 'not a database'}
+_BY_MESSAGE = [('readonly', 8), ('disk is full', 13), ('disk i/o', 10), ('unable to open', 14), ('not a database', 26),
+               ('malformed', 11), ('locked', 5)]
+
+def _fault(e: Exception) -> int|None:
+    "The SQLite result code of `e` when it is a fault of the file or the system, else None (Python < 3.11: from the message)."
+    if not isinstance(e, sqlite3.DatabaseError): return None
+    code = getattr(e, 'sqlite_errorcode', None)
+    if code is None: code = next((c for m, c in _BY_MESSAGE if m in str(e).lower()), None)
+    code = code & 0xff if code is not None else None
+    return code if code in _FAULTS else None
+
+_said = set()
+
+def _say_once(msg: str):
+    "Print `learnkit: msg` on stderr once per process: a fact the learner needs, not a 2-line warning."
+    if msg not in _said:
+        _said.add(msg); print(f'learnkit: {msg}', file=sys.stderr)
+
+class NotSaved(LearnkitError):
+    "A write to the store did not happen; `str(e)` says why in one line."
 
 class Store:
-    "The learner's SQLite database at `path` (`':memory:'` for a throwaway one)."
+    "The learner's SQLite database at `path` (`':memory:'` for a throwaway one); `read_only` and `why` say if it can't be written."
     def __init__(self, path=None, timeout: float = 30.):
         self.path = str(path) if path else str(data_dir()/'learnkit.db')
-        self.timeout, self.fallback = timeout, ''
+        self.timeout, self.read_only, self.why = timeout, False, ''
         self._lock, self._cols = threading.RLock(), {}
         self.con = self._open(self.path)
-        self.migrate()
+        try:
+            self._probe()
+            self.migrate()
+        except BaseException:
+            self.con.close(); raise
+
+    @property
+    def fallback(self) -> str: return self.why  # the first version's name
 
     def _open(self, path: str) -> sqlite3.Connection:
         # autocommit mode (isolation_level=None): transactions are explicit, `BEGIN IMMEDIATE` for every write
         con = sqlite3.connect(path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
-        con.row_factory = sqlite3.Row
-        con.execute(f'PRAGMA busy_timeout = {int(self.timeout*1000)}')
-        if path != ':memory:':
-            # switching a brand-new file to WAL fails at once (no busy wait) while another kernel creates it too: retry
-            deadline = time.monotonic() + self.timeout
-            while True:
-                try: con.execute('PRAGMA journal_mode = WAL'); break
-                except sqlite3.OperationalError as e:
-                    if 'locked' not in str(e) or time.monotonic() > deadline: raise
-                    time.sleep(0.05)
-            # SQLite's advice with WAL: still atomic and never corrupt; a commit costs well under a millisecond
-            con.execute('PRAGMA synchronous = NORMAL')
-        con.execute('PRAGMA foreign_keys = ON')
+        try:
+            con.row_factory = sqlite3.Row
+            con.execute(f'PRAGMA busy_timeout = {int(self.timeout*1000)}')
+            if path != ':memory:':
+                # switching a brand-new file to WAL fails at once (no busy wait) while another kernel creates it too: retry
+                deadline = time.monotonic() + self.timeout
+                while True:
+                    try: con.execute('PRAGMA journal_mode = WAL'); break
+                    except sqlite3.OperationalError as e:
+                        if 'locked' not in str(e) or time.monotonic() > deadline: raise
+                        time.sleep(0.05)
+                # SQLite's advice with WAL: still atomic and never corrupt; a commit costs well under a millisecond
+                con.execute('PRAGMA synchronous = NORMAL')
+            con.execute('PRAGMA foreign_keys = ON')
+        except BaseException:
+            con.close(); raise
         return con
+
+    def _probe(self):
+        "Fail now, not at the first save, when the file can be read but not written (SQLite opens a read-only file without a word)."
+        if self.path == ':memory:': return
+        with self._lock:
+            self.con.execute('BEGIN IMMEDIATE')
+            try:
+                self.con.execute('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, time REAL)')
+                self.con.execute('UPDATE schema_version SET time=time WHERE version=(SELECT max(version) FROM schema_version)')
+            finally: self.con.execute('ROLLBACK')
 
     @contextmanager
     def write(self):
-        "A write transaction (`BEGIN IMMEDIATE`): everything inside lands, or nothing does."
+        "A write transaction (`BEGIN IMMEDIATE`): everything inside lands, or nothing does; raises `NotSaved` when the store can't be written."
+        if self.read_only: raise NotSaved(f'not saved: {self.why}')
         with self._lock:
-            self.con.execute('BEGIN IMMEDIATE')
-            try: yield self.con
-            except BaseException:
-                self.con.execute('ROLLBACK'); raise
-            else: self.con.execute('COMMIT')
+            try:
+                self.con.execute('BEGIN IMMEDIATE')
+                try: yield self.con
+                except BaseException:
+                    if self.con.in_transaction: self.con.execute('ROLLBACK')
+                    raise
+                else: self.con.execute('COMMIT')
+            except sqlite3.DatabaseError as e:
+                if _fault(e) is None: raise
+                if self.con.in_transaction: self.con.execute('ROLLBACK')
+                raise NotSaved(self._refused(e)) from None
+
+    def _refused(self, e) -> str:
+        "Say once why a write was refused; a file that became read-only or unusable makes the store read-only."
+        code = _fault(e)
+        if code in (3, 8, 11, 14, 26):
+            self.read_only, self.why = True, f"{self.path} is {_FAULTS[code]}; learnkit reads it but saves nothing more this session"
+        msg = f"not saved: {self.path} is {_FAULTS[code]}" + ('' if code in (5, 6, 13) else '; nothing more is saved this session')
+        _say_once(msg)
+        return msg
+
+    def _save(self, sql: str, params) -> int|None:
+        if self.read_only: return None
+        try:
+            with self.write() as con: return con.execute(sql, params).lastrowid
+        except NotSaved: return None
 
     @property
     def version(self) -> int:
@@ -95,22 +166,20 @@ class Store:
             con.execute('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, time REAL)')
         v = self.version
         if v > len(MIGRATIONS):
-            raise LearnkitError(f"{self.path} was written by a newer learnkit (schema {v}); upgrade: pip install -U learnkit")
+            raise LearnkitError(f"{self.path} was written by a newer learnkit (schema {v}); upgrade: pip install -U fastbook-learnkit")
         for i in range(v, len(MIGRATIONS)):
             with self.write() as con:
                 if (con.execute('SELECT max(version) FROM schema_version').fetchone()[0] or 0) > i: continue
                 for stmt in MIGRATIONS[i].split(';'):
                     if stmt.strip(): con.execute(stmt)
                 con.execute('INSERT INTO schema_version VALUES (?, ?)', (i+1, clock.now()))
+        self._cols = {}
 
-    def add(self, table: str, **row) -> int:
-        "Insert `row` into `table` in its own transaction; returns the new row's id."
+    def add(self, table: str, **row) -> int|None:
+        "Insert `row` into `table` in its own transaction; returns the new row's id, or None when nothing was saved."
         if 'time' in self.columns(table): row.setdefault('time', clock.now())
         cols = list(row)
-        with self.write() as con:
-            cur = con.execute(f'INSERT INTO {table} ({",".join(cols)}) VALUES ({",".join("?"*len(cols))})',
-                              [_encode(row[c]) for c in cols])
-            return cur.lastrowid
+        return self._save(f'INSERT INTO {table} ({",".join(cols)}) VALUES ({",".join("?"*len(cols))})', [_encode(row[c]) for c in cols])
 
     def columns(self, table: str) -> list[str]:
         "The column names of `table`."
@@ -118,87 +187,95 @@ class Store:
             with self._lock: self._cols[table] = [r[1] for r in self.con.execute(f'PRAGMA table_info({table})')]
         return self._cols[table]
 
-    def update(self, table: str, id: int, **vals):
-        "Set `vals` on the row `id` of `table`."
-        with self.write() as con:
-            con.execute(f'UPDATE {table} SET {",".join(f"{k}=?" for k in vals)} WHERE id=?', [_encode(v) for v in vals.values()] + [id])
+    def update(self, table: str, id: int, **vals) -> None:
+        "Set `vals` on the row `id` of `table` (nothing on a read-only store)."
+        self._save(f'UPDATE {table} SET {",".join(f"{k}=?" for k in vals)} WHERE id=?', [_encode(v) for v in vals.values()] + [id])
+
+    def _read(self, sql: str, params=()) -> list[dict]:
+        with self._lock:
+            try: return [dict(r) for r in self.con.execute(sql, params)]
+            except sqlite3.DatabaseError as e:
+                if _fault(e) not in (10, 11, 26): raise
+                raise LearnkitError(f"can't read {self.path}: it is {_FAULTS[_fault(e)]}; move it aside (learnkit starts a new one) or restore a snapshot from `learnkit export`") from None
 
     def rows(self, table: str, where: str = '', params=(), order: str = 'id', limit: int|None = None) -> list[dict]:
         "Rows of `table` as dicts (`where` is SQL with `?` placeholders for `params`)."
-        sql = f'SELECT * FROM {table}' + (f' WHERE {where}' if where else '') + f' ORDER BY {order}' + (f' LIMIT {int(limit)}' if limit else '')
-        with self._lock: return [dict(r) for r in self.con.execute(sql, params)]
+        return self._read(f'SELECT * FROM {table}' + (f' WHERE {where}' if where else '') + f' ORDER BY {order}' + (f' LIMIT {int(limit)}' if limit else ''), params)
 
     def query(self, sql: str, params=()) -> list[dict]:
         "Run a read-only `sql` query."
-        with self._lock: return [dict(r) for r in self.con.execute(sql, params)]
+        return self._read(sql, params)
 
-    def set_step(self, chapter: str, step: str, done: bool = True):
-        "Tick (or untick) study `step` of `chapter`."
-        with self.write() as con:
-            con.execute('INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)', (chapter, step, int(done), clock.now()))
+    def set_step(self, chapter: str, step: str, done: bool = True) -> None:
+        "Tick (or untick) study `step` of `chapter` (nothing on a read-only store)."
+        self._save('INSERT OR REPLACE INTO steps VALUES (?, ?, ?, ?)', (_encode(chapter), _encode(step), int(done), clock.now()))
 
     def cache_get(self, kind: str, key: str) -> str|None:
         "The value kept for `key` of `kind` (see `cache_put`), or None."
-        with self._lock: r = self.con.execute('SELECT value FROM cache WHERE kind=? AND key=?', (kind, key)).fetchone()
-        return r[0] if r else None
+        r = self._read('SELECT value FROM cache WHERE kind=? AND key=?', (kind, key))
+        return r[0]['value'] if r else None
 
-    def cache_put(self, kind: str, key: str, value: str):
-        "Keep `value` (text, e.g. JSON) for `key` of `kind`: a result that depends only on what `key` hashes."
-        with self.write() as con:
-            con.execute('INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?)', (kind, key, value, clock.now()))
-
-    def export(self, dest) -> Path:
-        "Copy a consistent snapshot of the database to `dest` (a file, or a folder to put `learnkit.db` in)."
-        dest = Path(dest).expanduser()
-        if dest.is_dir(): dest = dest/'learnkit.db'
-        if dest.exists() and dest.resolve() == Path(self.path).resolve():
-            raise LearnkitError(f"{dest} is the live database; export to another file or folder")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + '.tmp')
-        out = sqlite3.connect(str(tmp))
-        try:
-            with self._lock: self.con.backup(out)
-        finally: out.close()
-        os.replace(tmp, dest)
-        return dest
+    def cache_put(self, kind: str, key: str, value: str) -> None:
+        "Keep `value` (text, e.g. JSON) for `key` of `kind`: a result that depends only on what `key` hashes (nothing on a read-only store)."
+        self._save('INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?)', (kind, key, _encode(value), clock.now()))
 
     def close(self):
         with self._lock: self.con.close()
 
-    def __repr__(self): return f'Store({self.path!r}{", in memory: " + self.fallback if self.fallback else ""})'
+    def __repr__(self): return f'Store({self.path!r}{", read-only: " + self.why if self.read_only else ""})'
 
 # %% ../../nbs/store/00_db.ipynb #202c2e4c
-_store: Store|None = None
-_warned = set()
+def _uri(p: Path, *opts) -> str:
+    return f"file:{quote(str(p.absolute()))}?{'&'.join(opts)}"
 
-def _warn_once(msg):
-    if msg not in _warned:
-        _warned.add(msg); warnings.warn(msg, stacklevel=3)
+def _read_only_copy(p: Path, why: str) -> Store:
+    "A read-only store holding what can be read of `p` (nothing, if it is not a database), and `why` it can't be written."
+    s = Store(':memory:')
+    if p.is_file():
+        for opts in (('mode=ro',), ('mode=ro', 'immutable=1')):  # a read-only folder has no room for WAL's -shm file: immutable
+            try:
+                src = sqlite3.connect(_uri(p, *opts), uri=True)
+                try: src.backup(s.con)
+                finally: src.close()
+                s.migrate()  # a newer schema raises: upgrade learnkit
+                break
+            except sqlite3.DatabaseError:
+                s.close(); s = Store(':memory:')
+    s.path, s.read_only, s.why = str(p), True, why
+    _say_once(why)
+    return s
+
+def _why(p: Path, e: Exception) -> str:
+    code, keep = _fault(e), 'nothing is saved this session'
+    if p.is_file() and code in (11, 26):
+        return f"{p} is not a readable learnkit database ({e}); it was left untouched and {keep}: move it aside (learnkit starts a new one) or set LEARNKIT_DATA_DIR"
+    if p.is_file():
+        what = (f'{p} is locked by another program (for more than 30 s)' if code == 5 else f'{p} is read-only' if not os.access(p, os.W_OK)
+                else f'the folder of {p} is read-only' if not os.access(p.parent, os.W_OK) else f"{p} can't be written ({e})")
+        return f"{what}; learnkit reads it but {keep}: make it writable, or set LEARNKIT_DATA_DIR to a writable local folder"
+    return f"can't create {p} ({getattr(e, 'strerror', None) or e}); {keep}: set LEARNKIT_DATA_DIR to a writable local folder"
 
 def open_store(path=None) -> Store:
-    "Open the store at `path` (default: the data dir), falling back to memory with one warning if it can't be used."
-    p = Path(path) if path else data_dir()/'learnkit.db'
-    why = ''
+    "Open the store at `path` (default: the data dir); a file that can't be written gives a read-only store, said once."
+    p = Path(path) if path else data_dir(create=False)/'learnkit.db'
     if on_network_mount(p):
-        why = f"{p} is on a network/Drive mount where SQLite locking fails; keep data_dir on local disk and use `learnkit export` to copy a snapshot to Drive"
-    else:
-        try: return Store(p)
-        except LearnkitError: raise
-        except sqlite3.DatabaseError as e:
-            why = f"could not use {p} ({e}); the file was left untouched; learnkit keeps this session's data in memory"
-        except OSError as e:
-            why = f"could not open {p} ({e}); learnkit keeps this session's data in memory"
-    _warn_once(f"learnkit: {why}. Set LEARNKIT_DATA_DIR to a writable local folder to keep your progress.")
-    s = Store(':memory:'); s.fallback = why
-    return s
+        return _read_only_copy(p, f"{p} is on a network/Drive mount where SQLite's locking fails; learnkit reads it but saves nothing "
+                                  "there: keep data_dir on local disk and copy snapshots with `learnkit export`")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return Store(p)
+    except LearnkitError: raise
+    except (sqlite3.DatabaseError, OSError) as e:
+        if isinstance(e, sqlite3.DatabaseError) and _fault(e) is None: raise
+        return _read_only_copy(p, _why(p, e))
+
+_store: Store|None = None
 
 def get_store() -> Store:
     "The process-wide store (opened on first use, reopened when the data dir changes)."
     global _store
-    want = str(data_dir()/'learnkit.db')
-    if _store is None or (_store.path != want and not (_store.fallback and _store.path == ':memory:' and getattr(_store, '_wanted', None) == want)):
-        _store = open_store(want)
-        _store._wanted = want
+    want = str(data_dir(create=False)/'learnkit.db')
+    if _store is None or _store.path != want: _store = open_store(want)
     return _store
 
 def reset_store():
@@ -206,5 +283,48 @@ def reset_store():
     global _store
     if _store is not None:
         try: _store.close()
-        except Exception: pass
+        except sqlite3.Error: pass
     _store = None
+
+# %% ../../nbs/store/00_db.ipynb #17ba4aa2
+def _counts(p: Path) -> dict|None:
+    "Rows per table of the learnkit database at `p` (the cache aside), or None when `p` is not one that can be read."
+    try:
+        con = sqlite3.connect(_uri(p, 'mode=ro', 'immutable=1'), uri=True)
+        try:
+            names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            if 'schema_version' not in names or con.execute('PRAGMA quick_check').fetchone()[0] != 'ok': return None
+            return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in names if t not in ('cache', 'schema_version')}
+        finally: con.close()
+    except sqlite3.DatabaseError: return None
+
+def export_snapshot(store: Store, dest, force: bool = False) -> Path:
+    "Write a checked snapshot of `store` to `dest` (a file, or a folder to put `learnkit.db` in); see above for what is refused."
+    if store.read_only: raise LearnkitError(f"not exporting: {store.why}")
+    dest = Path(dest).expanduser()
+    if dest.is_dir(): dest = dest/'learnkit.db'
+    if dest.exists() and store.path != ':memory:' and dest.resolve() == Path(store.path).resolve():
+        raise LearnkitError(f"{dest} is the live database; export to another file or folder")
+    check_target(dest, force=True)  # a regular file or a new name: never a device
+    old = None
+    if dest.exists():
+        old = _counts(dest)
+        if old is None: raise LearnkitError(f"{dest} is not a learnkit database; it was left as it is: export to a new file or a folder")
+    with tempfile.TemporaryDirectory(prefix='learnkit-export-') as td:
+        tmp = Path(td)/'snapshot.db'
+        out = sqlite3.connect(tmp)
+        try:
+            with store._lock: store.con.backup(out)
+        finally: out.close()
+        new = _counts(tmp)
+        if new is None: raise LearnkitError(f"the snapshot of {store.path} could not be read back; {dest} was left as it is")
+        fewer = [t for t, n in (old or {}).items() if new.get(t, 0) < n]
+        if fewer and not force:
+            raise LearnkitError(f"{dest} holds more than this database (rows of {', '.join(f'{t}: {old[t]} there, {new.get(t, 0)} here' for t in fewer[:3])}); "
+                                "it was left as it is: export to another file, or pass --force to replace it (a backup is kept)")
+        data = read_bytes(tmp, limit=2**40, what='snapshot')
+    if fewer: write_new(dest, data, force=True)
+    else: atomic_write(dest, data)
+    return dest
+
+Store.export = export_snapshot  # `store.export(dest)`

@@ -43,6 +43,7 @@ class ChapterStanding:
     unsaved: int = 0  # cells run with %%reproduce in that reproduction after it was last saved: not in `progress` yet
     def to_dict(self) -> dict: return dict(key=self.key, progress=self.progress.to_dict() if self.progress else None, source=self.source, path=self.path, error=self.error, unsaved=self.unsaved)
 
+# %% ../../nbs/study/01_progress.ipynb #8b300abd
 def runs_since_save(chapter: str, path, store=None) -> int:
     "How many of `chapter`'s cells were run with `%%reproduce` in notebook `path` after the file was last written (a front end saves every few minutes)."
     p = Path(path)
@@ -57,6 +58,7 @@ def runs_since_save(chapter: str, path, store=None) -> int:
         return here.parts[-len(q.parts):] == q.parts
     return sum(1 for r in latest_attempts(chapter, store).values() if r['time'] > saved + 1 and same(r['notebook']))
 
+# %% ../../nbs/study/01_progress.ipynb #e925c1a6
 def chapter_progress(chapter, folders=('.',), store=None, path=None) -> ChapterStanding:
     "Where the learner stands in `chapter` (a key, or a `Chapter`): from reproduction `path`, else the newest in `folders`, else the store."
     key = getattr(chapter, 'key', chapter)
@@ -91,6 +93,7 @@ class StepState:
     def mark(self) -> str: return '✓' if self.done else '◐' if self.started else '·'
     def to_dict(self) -> dict: return asdict(self)
 
+# %% ../../nbs/study/01_progress.ipynb #8f46ac22
 def _reproduce_detail(p: Progress|None, attempts: int) -> str:
     if p: return format_progress(p, 'cells') + (f"; {p.answered} of {p.questions} questions answered" if p.questions else '')
     return f'{attempts} cells tried with %%reproduce' if attempts else ''
@@ -140,6 +143,7 @@ class ChapterProgress:
         return dict(key=self.key, title=self.title, num=self.num, steps=[s.to_dict() for s in self.steps], progress=self.progress.to_dict() if self.progress else None,
                     source=self.standing.source, reproduction=self.standing.path, minutes=self.minutes, sessions=self.sessions, last=self.last)
 
+# %% ../../nbs/study/01_progress.ipynb #ebde756a
 def _last_activity(store) -> dict:
     out = {}
     for t in ('attempts', 'checks', 'steps', 'benchmarks', 'events', 'timings'):
@@ -149,13 +153,14 @@ def _last_activity(store) -> dict:
         if r['chapter'] and r['t']: out[r['chapter']] = max(out.get(r['chapter'], 0), r['t'])
     return out
 
-def course_progress(store=None, folders=('.',), live: int|None = None, now=None, sessions_: list|None = None) -> list[ChapterProgress]:
-    "Every chapter's `ChapterProgress` (book chapters and the demo always; others when they have activity)."
+def course_progress(store=None, folders=('.',), now=None, sessions_: list|None = None) -> list[ChapterProgress]:
+    "Every chapter's `ChapterProgress` (book chapters and the demo always; others when they have activity), study time as of `now`."
     store = store or get_store()
-    ss = sessions(store=store, live=live, now=now) if sessions_ is None else sessions_
+    ss = sessions(store=store, now=now) if sessions_ is None else sessions_
     mins, last = minutes_by_chapter(ss), _last_activity(store)
-    nsess = {}
-    for s in ss: nsess[s.chapter] = nsess.get(s.chapter, 0) + 1
+    nsess = {}  # the sessions with time on each chapter
+    for s in ss:
+        for ch in s.chapters: nsess[ch] = nsess.get(ch, 0) + 1
     infos = {c.key: c for c in ALL_CHAPTERS}
     keys = [c.key for c in ALL_CHAPTERS if c.num is not None or c.key in last]
     keys += sorted(k for k in last if k not in infos)

@@ -6,8 +6,9 @@
 from __future__ import annotations
 import json
 from ..store.db import get_store
-from .sessions import daily_minutes, minutes_per_week, sessions, streak, studied_minutes
+from .sessions import daily_minutes, sessions, streak, studied_minutes
 from .progress import course_progress
+from .plan import current_status, plan_history, week_rows
 from ..repeat.records import repeat_public, repeats
 from ..base import clock
 
@@ -25,13 +26,15 @@ def timing_summary(store=None) -> list[dict]:
     return list(out.values())
 
 def report_data(store=None, now=None, folders=('.',)) -> dict:
-    "Everything the report shows, as plain data."
+    "Everything the report shows as of `now`, as plain data: study time by the one rule, the plan, weeks, chapters, timings, benchmarks, repeats."
     store = store or get_store()
     now = clock.now() if now is None else now
-    ss = sessions(store=store)
+    ss = sessions(store=store, now=now)
     daily = daily_minutes(ss)
     today = clock.day(now)
-    chapters = [c for c in course_progress(store, folders, sessions_=ss) if c.started]
+    course = course_progress(store, folders, sessions_=ss)
+    chapters = [c for c in course if c.started]
+    plan = current_status(store, now, folders, sessions_=ss, done={c.key: all(s.done for s in c.steps) for c in course})
     bench = []
     for r in store.rows('benchmarks', order='time'):
         try: rec = json.loads(r['record']) if isinstance(r['record'], str) else (r['record'] or {})
@@ -39,14 +42,14 @@ def report_data(store=None, now=None, folders=('.',)) -> dict:
         bench.append(dict(time=r['time'], chapter=r['chapter'], cell=r['cell'], device=r['device'],
                           interrupted=bool(r['interrupted']), record=rec if isinstance(rec, dict) else {'value': rec}))
     reps = [r for r in repeats(store=store) if r.finished]  # per chapter, oldest first: each with its dataset's name, never its path
-    return dict(generated=now, today=today, minutes=studied_minutes(ss), sessions=len(ss), repeats=reps,
-                streak=streak(daily, today), weeks=minutes_per_week(daily, 12, today), chapters=chapters,
+    return dict(generated=now, today=today, minutes=studied_minutes(ss), sessions=len(ss), repeats=reps, plan=plan,
+                streak=streak(daily, today), weeks=week_rows(plan_history(store), daily, today), chapters=chapters,
                 timings=timing_summary(store), benchmarks=bench, book_started=sum(1 for c in chapters if c.num))
 
 def report_json(data: dict|None = None) -> dict:
-    "`report_data` as JSON-ready data: each chapter with its one `progress` object, and the repeats on new data (`data`: the name only)."
+    "`report_data` as JSON-ready data: each chapter with its one `progress` object, the plan, and the repeats on new data (`data`: the name only)."
     d = data or report_data()
     return dict(generated=d['generated'], minutes=d['minutes'], sessions=d['sessions'], streak=str(d['streak']),
-                weeks=[(w.isoformat(), m) for w, m in d['weeks']], chapters=[c.to_dict() for c in d['chapters']],
-                timings=d['timings'], benchmarks=d['benchmarks'], book_started=d['book_started'],
-                repeats=[repeat_public(r) for r in d.get('repeats', [])])
+                plan=d['plan'].to_dict() if d.get('plan') else None, weeks=[w.to_dict() for w in d['weeks']],
+                chapters=[c.to_dict() for c in d['chapters']], timings=d['timings'], benchmarks=d['benchmarks'],
+                book_started=d['book_started'], repeats=[repeat_public(r) for r in d.get('repeats', [])])

@@ -4,21 +4,100 @@
 
 # %% ../../nbs/study/03_report_render.ipynb #5953f40b
 from __future__ import annotations
-import base64, html, io
+import base64, io
 from pathlib import Path
 from ..base.files import write_new
+from ..base.safe import html_text, md_text
 from .sessions import fmt_minutes, fmt_when
 from .progress import STEPS
+from .plan import WeekPace, plan_line
 from ..reproduce.text import format_progress
 from ..repeat.records import fmt_metric, repeat_data_name
-from ..timing.measure import fmt_time as fmt_seconds
+from ..timing.stats import fmt_time as fmt_seconds
 from .report import report_data
 
 # %% auto #0
 __all__ = ['weekly_chart_png', 'bench_chart_png', 'report_markdown', 'report_html', 'write_report']
 
 # %% ../../nbs/study/03_report_render.ipynb #d38ee725
+def _rows(weeks: list) -> list[WeekPace]:
+    "`weeks` as `WeekPace`s (`(monday, minutes)` pairs are weeks without a plan)."
+    return [w if isinstance(w, WeekPace) else WeekPace(w[0], 0., w[1]) for w in weeks]
+
+def _png(fig, margins: dict|None = None) -> bytes:
+    "`fig` as PNG bytes; fixed `margins` (`subplots_adjust`'s) cost less than `tight_layout`, which fits them to the labels."
+    if margins: fig.subplots_adjust(**margins)
+    else: fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png')
+    return buf.getvalue()
+
+def weekly_chart_png(weeks: list, title: str = 'Minutes per week') -> bytes|None:
+    "A PNG bar chart of `weeks` (`WeekPace`s): planned beside studied minutes; None without matplotlib."
+    try: from matplotlib.figure import Figure
+    except ImportError: return None
+    rows = _rows(weeks)
+    planned = any(r.planned for r in rows)
+    ax = (fig := Figure(figsize=(6.4, 2.6), dpi=100)).subplots()
+    x, w = list(range(len(rows))), 0.4 if planned else 0.8
+    if planned: ax.bar([i - w/2 for i in x], [r.planned for r in rows], w, color='#c9ced6', label='planned')
+    ax.bar([i + w/2 for i in x] if planned else x, [r.studied for r in rows], w, color='#4c72b0', label='studied')
+    step = max(1, len(rows)//13)  # about a dozen dates on the axis, however long the plan
+    ax.set_xticks(x[::step]); ax.set_xticklabels([r.monday.strftime('%b %d') for r in rows][::step])
+    ax.set_title(title, fontsize=10); ax.set_ylabel('minutes', fontsize=8)
+    ax.set_ylim(bottom=0, top=None if any(r.studied or r.planned for r in rows) else 1)  # never negative, even with none yet
+    ax.tick_params(axis='x', labelrotation=45, labelsize=7); ax.tick_params(axis='y', labelsize=7)
+    if planned: ax.legend(fontsize=7, frameon=False)
+    for s in ('top', 'right'): ax.spines[s].set_visible(False)
+    return _png(fig, dict(left=0.09, right=0.98, top=0.9, bottom=0.28))  # the dates are of one width
+
+# %% ../../nbs/study/03_report_render.ipynb #d900a07f
+_BENCH_KEYS = [('loader_items_s', 'dataloader'), ('step_items_s', 'step'), ('e2e_items_s', 'end to end')]
+
+def bench_chart_png(bench: list) -> bytes|None:
+    "A PNG of items/s per benchmark record (dataloader, step, end to end); None if there is nothing to draw."
+    recs = [b for b in bench if any(isinstance(b['record'].get(k), (int, float)) for k, _ in _BENCH_KEYS)][-8:]
+    if not recs: return None
+    try: from matplotlib.figure import Figure
+    except ImportError: return None
+    ax = (fig := Figure(figsize=(6.4, 0.5 + 0.5*len(recs)), dpi=100)).subplots()
+    h = 0.8/len(_BENCH_KEYS)
+    for i, (k, lbl) in enumerate(_BENCH_KEYS):
+        ax.barh([n + i*h for n in range(len(recs))], [b['record'].get(k) or 0 for b in recs], height=h, label=lbl)
+    ax.set_yticks([n + h for n in range(len(recs))])
+    ax.set_yticklabels([f"{b['chapter'] or ''} {b['record'].get('model') or b['cell'] or ''} ({b['device'] or ''})"[:40] for b in recs], fontsize=7)
+    ax.set_xlabel('items per second', fontsize=8); ax.tick_params(axis='x', labelsize=7)
+    ax.legend(fontsize=7); ax.invert_yaxis()
+    for sp in ('top', 'right'): ax.spines[sp].set_visible(False)
+    return _png(fig)
+
+# %% ../../nbs/study/03_report_render.ipynb #2022914a
 def _n(n: int, word: str) -> str: return f"{n} {word}{'s'*(n != 1)}"
+def _progress_text(p) -> str: return format_progress(p) if p else ''
+def _bar(m: float, top: float, width: int = 20) -> str: return '█' * (round(width*m/top) if top else 0)
+def _cell(v) -> str: return f'{v:.4g}' if isinstance(v, float) else '' if v is None else str(v)
+
+def _md_summary(d: dict) -> list:
+    return [f"# My fastbook progress\n\n*{fmt_when(d['generated'])}, written by learnkit*\n",
+            f"**{fmt_minutes(d['minutes'])}** studied in {_n(d['sessions'], 'session')}; {d['book_started']} of 20 chapters started; "
+            f"streak: {d['streak']}.\n", f"**Plan**: {md_text(plan_line(d.get('plan')))}\n"]
+
+def _md_weeks(d: dict) -> list:
+    rows = _rows(d['weeks'])
+    top = max((max(r.studied, r.planned) for r in rows), default=0)
+    out = ['## Minutes per week\n\n| week | planned | studied | |\n|---|---:|---:|---|']
+    return out + [f"| {r.monday.isoformat()} | {r.planned:.0f} | {r.studied:.0f} | {_bar(r.studied, top)} |" for r in rows]
+
+def _md_chapters(d: dict) -> list:
+    out = ['\n## Chapters\n\nSteps: read, run, reproduce, repeat (✓ done, ◐ started).\n\n| chapter | steps | time | reproduction | last activity |\n|---|---|---:|---|---|']
+    for c in d['chapters']:
+        name = f'{md_text(c.title)} ({md_text(c.key)})' if c.title else md_text(c.key)  # a key is a file's name: untrusted too
+        out.append(f"| {name} | {c.marks} | {fmt_minutes(c.minutes)} | {_progress_text(c.progress)} | {fmt_when(c.last)} |")  # learnkit's own words
+    return out + (['| (nothing yet) | | | | |'] if not d['chapters'] else [])
+
+# %% ../../nbs/study/03_report_render.ipynb #e2fcaf02
+_BENCH_COLS = ('model', 'batch_size', 'loader_items_s', 'step_items_s', 'e2e_items_s', 'efficiency', 'bottleneck',
+               'data_wait_pct', 'step_ms', 'mfu')
 
 def _scalars(rec: dict, prefix: str = '') -> dict:
     out = {}
@@ -27,151 +106,91 @@ def _scalars(rec: dict, prefix: str = '') -> dict:
         elif isinstance(v, (str, int, float, bool)) or v is None: out[prefix + k] = v
     return out
 
-def _progress_text(p) -> str: return format_progress(p) if p else ''
-
-# %% ../../nbs/study/03_report_render.ipynb #a787ae98
-def weekly_chart_png(weeks: list, title: str = 'Minutes studied per week') -> bytes|None:
-    "A PNG bar chart of `weeks` (`(monday, minutes)` pairs), or None without matplotlib."
-    try: from matplotlib.figure import Figure
-    except ImportError: return None
-    fig = Figure(figsize=(6.4, 2.4), dpi=100)
-    ax = fig.subplots()
-    ax.bar([w.strftime('%b %d') for w, _ in weeks], [m for _, m in weeks], color='#4c72b0')
-    ax.set_title(title, fontsize=10); ax.set_ylabel('minutes', fontsize=8)
-    ax.set_ylim(bottom=0, top=None if any(m for _, m in weeks) else 1)  # minutes are never negative, even with none yet
-    ax.tick_params(axis='x', labelrotation=45, labelsize=7); ax.tick_params(axis='y', labelsize=7)
-    for s in ('top', 'right'): ax.spines[s].set_visible(False)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png')
-    return buf.getvalue()
-
-def _bar(m: float, top: float, width: int = 20) -> str:
-    return '█' * (round(width*m/top) if top else 0)
-
-_BENCH_COLS = ('model', 'batch_size', 'loader_items_s', 'step_items_s', 'e2e_items_s', 'efficiency', 'bottleneck',
-               'data_wait_pct', 'step_ms', 'mfu')
-
 def _bench_table(bench: list) -> tuple:
-    "Columns and flat rows for benchmark `records`: `learnkit.bench.chapter`'s main figures (long notes and advice stay out of a shared page)."
+    "Columns and flat rows of benchmark records: `learnkit.bench.chapter`'s main figures."
     flat = [_scalars(b['record']) for b in bench]
-    cols = [c for c in _BENCH_COLS if any(f.get(c) not in (None, '', [], {}) for f in flat)]
-    return cols, flat
+    return [c for c in _BENCH_COLS if any(f.get(c) not in (None, '', [], {}) for f in flat)], flat
 
-def bench_chart_png(bench: list) -> bytes|None:
-    "A PNG of items/s per benchmark record: dataloader (L), training step (S), end to end (E); None if there is nothing to draw."
-    keys = [('loader_items_s', 'dataloader'), ('step_items_s', 'step'), ('e2e_items_s', 'end to end')]
-    recs = [b for b in bench if any(isinstance(b['record'].get(k), (int, float)) for k, _ in keys)][-8:]
-    if not recs: return None
-    try: from matplotlib.figure import Figure
-    except ImportError: return None
-    fig = Figure(figsize=(6.4, 0.5 + 0.5*len(recs)), dpi=100)
-    ax = fig.subplots()
-    h = 0.8/len(keys)
-    for i, (k, lbl) in enumerate(keys):
-        ax.barh([n + i*h for n in range(len(recs))], [b['record'].get(k) or 0 for b in recs], height=h, label=lbl)
-    ax.set_yticks([n + h for n in range(len(recs))])
-    ax.set_yticklabels([f"{b['chapter'] or ''} {b['record'].get('model') or b['cell'] or ''} ({b['device'] or ''})"[:40] for b in recs], fontsize=7)
-    ax.set_xlabel('items per second', fontsize=8); ax.tick_params(axis='x', labelsize=7)
-    ax.legend(fontsize=7); ax.invert_yaxis()
-    for sp in ('top', 'right'): ax.spines[sp].set_visible(False)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png')
-    return buf.getvalue()
+def _md_extras(d: dict) -> list:
+    out = []
+    if d.get('repeats'):
+        out.append('\n## Repeats on new data\n\n| chapter | data | kind | metric | baseline | yours | chapter\'s |\n|---|---|---|---|---:|---:|---:|')
+        out += [f"| {md_text(r.chapter)} | {md_text(repeat_data_name(r))}{' (the chapter' + chr(39) + 's own)' if r.own else ''} | {md_text(r.kind)} | {md_text(r.metric)} | "
+                f"{fmt_metric(r.baseline)} | {fmt_metric(r.result)} | {fmt_metric(r.chapter_result)} |" for r in d['repeats']]
+    if d['timings']:
+        out.append('\n## Timings\n\n| label | chapter | runs | latest | best |\n|---|---|---:|---:|---:|')
+        out += [f"| {md_text(t['label'])} | {md_text(t['chapter'])} | {t['runs']} | {fmt_seconds(t['latest'])} | {fmt_seconds(t['best'])} |" for t in d['timings']]
+    if d['benchmarks']:
+        cols, flat = _bench_table(d['benchmarks'])
+        out.append('\n## Benchmarks\n\n| chapter | device | ' + ' | '.join(md_text(c) for c in cols) + ' |\n|' + '---|'*(len(cols)+2))
+        out += [f"| {md_text(b['chapter'] or '')} | {md_text(b['device'] or '')} | " + ' | '.join(md_text(_cell(f.get(c))) for c in cols) + ' |'
+                for b, f in zip(d['benchmarks'], flat)]
+    return out
 
 def report_markdown(data: dict|None = None) -> str:
     "The progress report as Markdown (for a forum post or a blog)."
     d = data or report_data()
-    st, out = d['streak'], []
-    out.append(f"# My fastbook progress\n\n*{fmt_when(d['generated'])}, written by learnkit*\n")
-    out.append(f"**{fmt_minutes(d['minutes'])}** studied in {_n(d['sessions'], 'session')}; {d['book_started']} of 20 chapters started; "
-               f"streak: {st}.\n")
-    top = max((m for _, m in d['weeks']), default=0)
-    out.append('## Minutes per week\n\n| week | minutes | |\n|---|---:|---|')
-    out += [f"| {w.isoformat()} | {m:.0f} | {_bar(m, top)} |" for w, m in d['weeks']]
-    out.append('\n## Chapters\n\nSteps: read, run, reproduce, repeat (✓ done, ◐ started).\n\n| chapter | steps | time | reproduction | last activity |\n|---|---|---:|---|---|')
-    for c in d['chapters']:
-        out.append(f"| {f'{_md(c.title)} (`{c.key}`)' if c.title else f'`{c.key}`'} | {c.marks} | {fmt_minutes(c.minutes)} | {_md(_progress_text(c.progress))} | {fmt_when(c.last)} |")
-    if not d['chapters']: out.append('| (nothing yet) | | | | |')
-    if d.get('repeats'):
-        out.append('\n## Repeats on new data\n\n| chapter | data | kind | metric | baseline | yours | chapter\'s |\n|---|---|---|---|---:|---:|---:|')
-        for r in d['repeats']:
-            own = " (the chapter's own)" if r.own else ''
-            out.append(f"| `{r.chapter}` | {_md(repeat_data_name(r))}{own} | {r.kind} | {_md(r.metric)} | "
-                       f"{fmt_metric(r.baseline)} | {fmt_metric(r.result)} | {fmt_metric(r.chapter_result)} |")
-    if d['timings']:
-        out.append('\n## Timings\n\n| label | chapter | runs | latest | best |\n|---|---|---:|---:|---:|')
-        for t in d['timings']: out.append(f"| {_md(t['label'])} | {_md(t['chapter'])} | {t['runs']} | {fmt_seconds(t['latest'])} | {fmt_seconds(t['best'])} |")
-    if d['benchmarks']:
-        cols, flat = _bench_table(d['benchmarks'])
-        out.append('\n## Benchmarks\n\n| chapter | device | ' + ' | '.join(_md(c) for c in cols) + ' |\n|' + '---|'*(len(cols)+2))
-        for b, f in zip(d['benchmarks'], flat):
-            out.append(f"| {_md(b['chapter'] or '')} | {_md(b['device'] or '')} | " + ' | '.join(_md(_cell(f.get(c))) for c in cols) + ' |')
-    return '\n'.join(out) + '\n'
+    return '\n'.join(_md_summary(d) + _md_weeks(d) + _md_chapters(d) + _md_extras(d)) + '\n'
 
-def _md(s) -> str: return str(s).replace('|', '\\|').replace('\n', ' ')
-
-def _cell(v) -> str:
-    if isinstance(v, float): return f'{v:.4g}'
-    return '' if v is None else str(v)
-
-# %% ../../nbs/study/03_report_render.ipynb #d900a07f
+# %% ../../nbs/study/03_report_render.ipynb #9329ae42
 _CSS = """body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;font-size:.9rem}
 td.n{text-align:right;white-space:nowrap}.done{color:#2a7}.todo{color:#bbb}.started{color:#d80}.muted{color:#777;font-size:.85rem}code{background:#f4f4f4;padding:0 .2rem}"""
 
-def report_html(data: dict|None = None) -> str:
-    "The progress report as one self-contained HTML page (inline CSS, chart inlined as a base64 PNG, no external links)."
-    d = data or report_data()
-    e, st = html.escape, d['streak']
-    out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>My fastbook progress</title>',
-           f'<style>{_CSS}</style></head><body>', '<h1>My fastbook progress</h1>',
-           f'<p class="muted">{e(fmt_when(d["generated"]))}, written by learnkit</p>',
-           f'<p><b>{fmt_minutes(d["minutes"])}</b> studied in {_n(d["sessions"], "session")}; {d["book_started"]} of 20 chapters started; '
-           f'streak: {e(str(st))}. <i>Consistency beats intensity.</i></p>', '<h2>Minutes per week</h2>']
+def _img(png: bytes, alt: str) -> str: return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+def _table(head, rows) -> str:
+    "An HTML table of `head` labels and `rows` of cell HTML."
+    return '<table><tr>' + ''.join(f'<th>{html_text(h)}</th>' for h in head) + '</tr>' + ''.join('<tr>' + ''.join(rows_) + '</tr>' for rows_ in rows) + '</table>'
+
+def _html_summary(d: dict) -> list:
+    e = html_text
+    return ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>My fastbook progress</title>',
+            f'<style>{_CSS}</style></head><body>', '<h1>My fastbook progress</h1>',
+            f'<p class="muted">{e(fmt_when(d["generated"]))}, written by learnkit</p>',
+            f'<p><b>{fmt_minutes(d["minutes"])}</b> studied in {_n(d["sessions"], "session")}; {d["book_started"]} of 20 chapters started; '
+            f'streak: {e(d["streak"])}. <i>Consistency beats intensity.</i></p>', f'<p class="lk-plan"><b>Plan</b>: {e(plan_line(d.get("plan")))}</p>']
+
+def _html_weeks(d: dict) -> list:
     png = weekly_chart_png(d['weeks'])
-    if png: out.append(f'<img alt="minutes studied per week" src="data:image/png;base64,{base64.b64encode(png).decode()}">')
-    else:
-        out.append('<table><tr><th>week</th><th>minutes</th></tr>' +
-                   ''.join(f'<tr><td>{w.isoformat()}</td><td class="n">{m:.0f}</td></tr>' for w, m in d['weeks']) + '</table>')
-    out.append('<h2>Chapters</h2><table><tr><th>chapter</th>' + ''.join(f'<th>{e(l)}</th>' for l in STEPS.values()) +
-               '<th>time</th><th>reproduction</th><th>last activity</th></tr>')
-    for c in d['chapters']:
-        steps = ''.join(f'<td class="{"done" if s.done else "started" if s.started else "todo"}" title="{e(s.detail)}">{s.mark}</td>' for s in c.steps)
-        out.append(f'<tr><td>{e(c.title) + " " if c.title else ""}<code>{e(c.key)}</code></td>{steps}<td class="n">{e(fmt_minutes(c.minutes))}</td>'
-                   f'<td>{e(_progress_text(c.progress))}</td><td>{e(fmt_when(c.last))}</td></tr>')
-    if not d['chapters']: out.append('<tr><td colspan="8">Nothing yet: start with <code>%lesson demo</code>.</td></tr>')
-    out.append('</table>')
+    if png: return ['<h2>Minutes per week</h2>', _img(png, 'minutes planned and studied per week')]
+    rows = [[f'<td>{r.monday.isoformat()}</td>', f'<td class="n">{r.planned:.0f}</td>', f'<td class="n">{r.studied:.0f}</td>'] for r in _rows(d['weeks'])]
+    return ['<h2>Minutes per week</h2>', _table(('week', 'planned', 'studied'), rows)]
+
+def _html_chapters(d: dict) -> list:
+    e = html_text
+    rows = [[f'<td>{e(c.title) + " " if c.title else ""}<code>{e(c.key)}</code></td>']
+            + [f'<td class="{"done" if s.done else "started" if s.started else "todo"}" title="{e(s.detail)}">{s.mark}</td>' for s in c.steps]
+            + [f'<td class="n">{e(fmt_minutes(c.minutes))}</td>', f'<td>{e(_progress_text(c.progress))}</td>', f'<td>{e(fmt_when(c.last))}</td>']
+            for c in d['chapters']] or [['<td colspan="8">Nothing yet: start with <code>%lesson demo</code>.</td>']]
+    return ['<h2>Chapters</h2>', _table(('chapter', *STEPS.values(), 'time', 'reproduction', 'last activity'), rows)]
+
+# %% ../../nbs/study/03_report_render.ipynb #903e9833
+def _html_extras(d: dict) -> list:
+    e, out = html_text, []
     if d.get('repeats'):
-        out.append('<h2>Repeats on new data</h2><table><tr><th>chapter</th><th>data</th><th>kind</th><th>metric</th><th>baseline</th>'
-                   "<th>yours</th><th>chapter's</th></tr>")
-        for r in d['repeats']:
-            out.append(f'<tr><td><code>{e(r.chapter)}</code></td><td>{e(repeat_data_name(r))}{" (the chapter&#x27;s own)" if r.own else ""}</td>'
-                       f'<td>{e(r.kind)}</td><td>{e(r.metric)}</td>' + ''.join(f'<td class="n">{fmt_metric(v)}</td>' for v in (r.baseline, r.result, r.chapter_result)) + '</tr>')
-        out.append('</table>')
+        rows = [[f'<td><code>{e(r.chapter)}</code></td>', f'<td>{e(repeat_data_name(r))}{" (the chapter&#x27;s own)" if r.own else ""}</td>',
+                 f'<td>{e(r.kind)}</td>', f'<td>{e(r.metric)}</td>'] + [f'<td class="n">{fmt_metric(v)}</td>' for v in (r.baseline, r.result, r.chapter_result)]
+                for r in d['repeats']]
+        out += ['<h2>Repeats on new data</h2>', _table(('chapter', 'data', 'kind', 'metric', 'baseline', 'yours', "chapter's"), rows)]
     if d['timings']:
-        out.append('<h2>Timings</h2><table><tr><th>label</th><th>chapter</th><th>runs</th><th>latest</th><th>best</th></tr>')
-        for t in d['timings']:
-            out.append(f'<tr><td><code>{e(t["label"])}</code></td><td>{e(t["chapter"])}</td><td class="n">{t["runs"]}</td>'
-                       f'<td class="n">{e(fmt_seconds(t["latest"]))}</td><td class="n">{e(fmt_seconds(t["best"]))}</td></tr>')
-        out.append('</table>')
+        rows = [[f'<td><code>{e(t["label"])}</code></td>', f'<td>{e(t["chapter"])}</td>', f'<td class="n">{t["runs"]}</td>',
+                 f'<td class="n">{e(fmt_seconds(t["latest"]))}</td>', f'<td class="n">{e(fmt_seconds(t["best"]))}</td>'] for t in d['timings']]
+        out += ['<h2>Timings</h2>', _table(('label', 'chapter', 'runs', 'latest', 'best'), rows)]
     if d['benchmarks']:
         cols, flat = _bench_table(d['benchmarks'])
-        out.append('<h2>Benchmarks</h2>')
         png = bench_chart_png(d['benchmarks'])
-        if png: out.append(f'<img alt="benchmark: items per second" src="data:image/png;base64,{base64.b64encode(png).decode()}">')
-        out.append('<table><tr><th>when</th><th>chapter</th><th>device</th>' + ''.join(f'<th>{e(c)}</th>' for c in cols) + '</tr>')
-        for b, f in zip(d['benchmarks'], flat):
-            out.append(f'<tr><td>{e(fmt_when(b["time"]))}{" (interrupted)" if b["interrupted"] else ""}</td><td>{e(b["chapter"] or "")}</td>'
-                       f'<td>{e(b["device"] or "")}</td>' + ''.join(f'<td class="n">{e(_cell(f.get(c)))}</td>' for c in cols) + '</tr>')
-        out.append('</table>')
-    out.append('</body></html>\n')
-    return '\n'.join(out)
+        rows = [[f'<td>{e(fmt_when(b["time"]))}{" (interrupted)" if b["interrupted"] else ""}</td>', f'<td>{e(b["chapter"] or "")}</td>',
+                 f'<td>{e(b["device"] or "")}</td>'] + [f'<td class="n">{e(_cell(f.get(c)))}</td>' for c in cols] for b, f in zip(d['benchmarks'], flat)]
+        out += ['<h2>Benchmarks</h2>'] + ([_img(png, 'benchmark: items per second')] if png else []) + [_table(('when', 'chapter', 'device', *cols), rows)]
+    return out
+
+def report_html(data: dict|None = None) -> str:
+    "The progress report as one self-contained HTML page."
+    d = data or report_data()
+    return '\n'.join(_html_summary(d) + _html_weeks(d) + _html_chapters(d) + _html_extras(d) + ['</body></html>\n'])
 
 def write_report(out=None, markdown: bool = False, force: bool = False, folders=('.',)) -> Path:
     "Write the report to `out` (default `progress.html`, or `progress.md` with `markdown`); an existing file needs `force` (a backup is kept)."
     out = Path(out or ('progress.md' if markdown else 'progress.html'))
     data = report_data(folders=folders)
-    text = report_markdown(data) if markdown else report_html(data)
-    return write_new(out, text, force=force)[0]
+    return write_new(out, report_markdown(data) if markdown else report_html(data), force=force)[0]

@@ -4,33 +4,42 @@
 
 # %% ../../nbs/ui/02_panel.ipynb #24c3d85b
 from __future__ import annotations
-import html, os
+import os
 from pathlib import Path
 import ipywidgets as widgets
+from fastcore.basics import patch
 from IPython.display import HTML
 from ..base.core import LearnkitError
+from ..base.safe import html_text, safe_href
 from ..book.chapters import load_chapter, locate, resolve
-from ..study.progress import STEPS, ChapterStanding, chapter_progress, chapter_steps, find_reproductions
-from ..study.sessions import fmt_minutes, sessions, studied_minutes
-from ..study.report import timing_summary
+from ..book.pipelines import find_pipelines
+from ..store.db import get_store
 from ..reproduce.state import SectionProgress
 from ..reproduce.text import format_progress, format_section, short_path
 from ..reproduce.goals import goal_of
-from ..timing.measure import fmt_time as fmt_seconds
-from ..store.db import get_store
+from ..reproduce.scaffold import write_scaffold
+from ..reproduce.diff import diff_notebooks, format_diff
+from ..timing.stats import fmt_time as fmt_seconds
+from ..bench.chapter import bench_chapter, format_bench
+from ..repeat.records import repeat_done
+from ..repeat.plan import panel_text
+from ..study.progress import STEPS, ChapterStanding, chapter_progress, chapter_steps, find_reproductions
+from ..study.sessions import current_session, fmt_minutes, studied_minutes
+from ..study.sessions import sessions as study_sessions  # `PanelModel.sessions` is another thing
+from ..study.plan import PlanStatus, current_status, plan_line
+from ..study.report import timing_summary
+from ..share.post import share_post
 from .widgets import OutputArea, run_into
 
 # %% auto #0
-__all__ = ['ACTIONS', 'PanelModel', 'chapter_panel']
+__all__ = ['ACTIONS', 'READING', 'PanelModel', 'plan_html', 'chapter_panel']
 
 # %% ../../nbs/ui/02_panel.ipynb #af24d51c
-_fmt_min = fmt_minutes
-
 class PanelModel:
-    "State and actions of the panel for chapter `name` (session `session`, reproductions searched in `cwd` and beside `notebook`)."
-    def __init__(self, name, session: int|None = None, cwd=None, notebook: str = ''):
+    "State and actions of the panel for chapter `name` (reproductions in `cwd` and beside `notebook`); `on_activity()` when the learner acts."
+    def __init__(self, name, cwd=None, notebook: str = '', on_activity=None):
         self.info = resolve(name)
-        self.key, self.session, self.notebook = self.info.key, session, notebook or ''
+        self.key, self.notebook, self.on_activity = self.info.key, notebook or '', on_activity
         self.cwd = Path(cwd) if cwd else Path.cwd()
         self.source = self.info.path or self.key  # what other features are given: a path for a notebook outside the book
         self.chapter, self.error, self._pipelines = None, '', None
@@ -39,267 +48,307 @@ class PanelModel:
 
     @property
     def title(self) -> str: return self.chapter.title if self.chapter else (self.info.title or self.key)
-
     @property
-    def folders(self) -> list:
-        fs = [self.cwd]
-        if self.notebook: fs.append(Path(self.notebook).parent)
-        return fs
-
-    def reproduction_path(self) -> Path|None:
-        ps = find_reproductions(self.key, self.folders)
-        return ps[0] if ps else None
-
+    def folders(self) -> list: return [self.cwd] + ([Path(self.notebook).parent] if self.notebook else [])
+    def reproduction_path(self) -> Path|None: return next(iter(find_reproductions(self.key, self.folders)), None)
     def standing(self) -> ChapterStanding:
         "Where the learner stands, read afresh from the reproduction on disk (or the last recorded check or diff)."
         return chapter_progress(self.chapter or self.key, self.folders)
-
-    def sessions(self, now=None) -> list: return sessions(self.key, live=self.session, now=now)
-
-    def minutes(self, now=None) -> float: return studied_minutes(self.sessions(now))
-
-    def steps(self, now=None, standing=None) -> list:
-        return chapter_steps(self.key, progress=(standing or self.standing()).progress, minutes=self.minutes(now))
-
-    def set_step(self, step: str, done: bool):
-        "Tick (or untick) `step` for this chapter."
-        if step not in STEPS: raise LearnkitError(f"no study step {step!r}; the steps are {', '.join(STEPS)}")
-        get_store().set_step(self.key, step, bool(done))
-
-    def link(self, path) -> str:
-        "`path` relative to the notebook's folder, where the panel's links resolve (absolute on another drive)."
-        base = Path(self.notebook).parent if self.notebook else self.cwd
-        try: return os.path.relpath(Path(path).resolve(), base.resolve())
-        except ValueError: return str(Path(path).resolve())  # another drive on Windows
-
-    def next_step(self, standing=None) -> tuple[str, str|None]:
-        "The one thing to do next, as `(text, action)`: the action is a method name for the next-step button, or None."
-        if self.error: return self.error, None
-        s = standing or self.standing()
-        txt, action = self._next(s)
-        if s.unsaved:  # the counts come from the saved file: say why they lag behind the verdicts just shown
-            n = s.unsaved
-            txt += f" ({n} cell{'s' if n > 1 else ''} ran since you last saved {Path(s.path).name}: save it to count {'them' if n > 1 else 'it'}.)"
-        return txt, action
-
-    def _next(self, s) -> tuple[str, str|None]:
-        if s.progress is None: return f'Next: scaffold your reproduction of {self.title}, then fill in its first blank.', 'scaffold'
-        p = s.progress
-        if s.state is None: return f"Next: open your reproduction ({format_progress(p, 'short')} at the last {s.source}).", 'diff'
-        c = s.state.next_cell()
-        if c is None:
-            if p.questions and p.answered < p.questions: return f"Every cell is done. Next: the questionnaire, {p.answered} of {p.questions} answered.", None
-            from learnkit.repeat.records import repeat_done
-            if not repeat_done(self.key): return 'Every cell is done. Next: repeat the chapter on a new dataset.', 'repeat'
-            return 'Every cell is done and the chapter repeated on new data. Next: share what you did.', 'share'
-        what = 'Next blank' if not c.written else 'Next to fix' if c.ran else 'Next to run'
-        return (f"{what}: §{short_path(c.section, 50)}, cell {c.position} (%%reproduce {c.ref}) {goal_of(self.chapter.cell(c.ref), self.chapter)}. "
-                f"{format_progress(p, 'short')}.", 'diff' if c.written else None)
-
-    def next_html(self, standing=None) -> str:
-        "The next-step line with a link to the reproduction."
-        s = standing or self.standing()
-        txt, _ = self.next_step(s)
-        out = f'<b>{html.escape(txt)}</b>'
-        p = self.reproduction_path()
-        if p is not None:
-            href = html.escape(self.link(p))
-            # widgets.HTML draws links as plain text in JupyterLab's theme: colour and underline say "click me"
-            out += f' <a href="{href}" target="_blank" style="color:#0969da;text-decoration:underline">Open {html.escape(p.name)}</a>'
-        return out
-
-    def questionnaire_text(self, standing=None) -> str:
-        p = (standing or self.standing()).progress
-        if p and p.questions: return f"Questionnaire: {p.answered} of {p.questions} answered"
-        n = len(self.chapter.questions) if self.chapter else 0
-        return f'Questionnaire: {n} questions; answer them in your reproduction' if n else 'Questionnaire: none in this chapter'
-
-    def time_text(self, now=None) -> str:
-        ss = self.sessions(now)
-        s = f'Time: {fmt_minutes(studied_minutes(ss))} on this chapter over {len(ss)} session{"s"*(len(ss) != 1)}'
-        cur = next((x for x in ss if x.id == self.session), None)
-        if cur:
-            s += f'; this session {fmt_minutes(cur.minutes)}'
-            if cur.plan.minutes: s += f' of {fmt_minutes(cur.plan.minutes)} planned'
-            if cur.plan.goal: s += f' (goal: {cur.plan.goal})'
-        return s
-
-    def timings(self) -> list:
-        "This chapter's `%%timeit_log` labels, each with its latest and best median (see `learnkit.study.report.timing_summary`)."
-        return [t for t in timing_summary() if t['chapter'] == self.key]
-
-    def timing_text(self) -> str:
-        ts = self.timings()
-        if not ts: return ''
-        return 'Timings: ' + '; '.join(f"{t['label']} {fmt_seconds(t['latest'])} (best {fmt_seconds(t['best'])})" for t in ts)
-
-    def outline_rows(self, standing=None) -> list:
-        "`(indent, title, text, done)` per section with cells to reproduce, `text` like `2 of 5 done, 3 written`."
-        s = standing or self.standing()
-        if not self.chapter: return []
-        got = {x.path: x for x in (s.progress.sections if s.progress else ())}
-        rows = []
-        for sec in self.chapter.sections:
-            n = sum(1 for c in self.chapter.code_cells if c.section == sec.path)
-            x = got.get(sec.path, SectionProgress(sec.path, n))
-            txt = format_section(x) if n else ''
-            rows.append((max(len(sec.path) - 1, 0), sec.title + (' [sidebar]' if sec.sidebar else ''), txt, bool(n) and x.done >= n))
-        return rows
-
-    def _summary(self, s) -> str:
-        p = s.progress
-        if not p: return f"{len(self.chapter.code_cells) if self.chapter else 0} cells to reproduce, none written yet"
-        return format_progress(p, 'cells')
-
-    def outline_html(self, standing=None) -> str:
-        if self.error: return f'<i>{html.escape(self.error)}</i>'
-        s = standing or self.standing()
-        out = [f'<b>Outline</b>: {html.escape(self._summary(s))}<ul style="margin:0">']
-        for ind, title, txt, done in self.outline_rows(s):
-            out.append(f'<li style="margin-left:{ind*1.2}em">{"✓ " if done else ""}{html.escape(title)}'
-                       f'{f" <small>({txt})</small>" if txt else ""}</li>')
-        return ''.join(out) + '</ul>'
-
-    def actions(self) -> dict:
-        "The panel's buttons, `{label: method}`: Benchmark only for a chapter with a training pipeline."
-        return {k: v for k, v in ACTIONS.items() if v != 'bench' or self.has_pipeline()}
-
-    def has_pipeline(self) -> bool:
-        "Does the chapter build a learner that `learnkit bench` can time?"
-        if self._pipelines is None:
-            from learnkit.book.pipelines import find_pipelines  # AST slicing only: no torch
-            try: self._pipelines = bool(self.chapter) and bool(find_pipelines(self.chapter))
-            except LearnkitError: self._pipelines = False
-        return self._pipelines
-
-    def text(self, now=None) -> str:
-        "The panel as plain text (for front ends without widgets)."
-        out = [f'{self.title} ({self.key})']
-        if self.error: out.append(self.error)
-        else:
-            s = self.standing()
-            out.append(self.next_step(s)[0])
-            p = self.reproduction_path()
-            if p is not None: out.append(f'Your reproduction: {self.link(p)}')
-            out.append(f'Outline: {self._summary(s)}')
-            out += [f"  {'  '*ind}- {t}{f' ({x})' if x else ''}" for ind, t, x, _ in self.outline_rows(s)]
-        st = self.steps(now) if not self.error else chapter_steps(self.key, minutes=self.minutes(now))
-        out += [f"[{'x' if s_.done else '~' if s_.started else ' '}] {s_.label}{f' - {s_.detail}' if s_.detail else ''}" for s_ in st]
-        out += [self.questionnaire_text(None if not self.error else ChapterStanding(self.key)), self.time_text(now)]
-        if self.timing_text(): out.append(self.timing_text())
-        return '\n'.join(out)
-
-    def html(self, now=None) -> str:
-        "The panel as HTML without widgets: the same content as `text`, with links."
-        e = html.escape
-        parts = [f'<h3 style="margin:.2em 0">{e(self.title)} <code>{e(self.key)}</code></h3>']
-        if self.error: return ''.join(parts) + f'<i>{e(self.error)}</i>'
-        s = self.standing()
-        parts += [f'<p>{self.next_html(s)}</p>', self.outline_html(s), '<ul style="margin:0">']
-        parts += [f'<li>{s_.mark} {e(s_.label)}{f" <small>({e(s_.detail)})</small>" if s_.detail else ""}</li>' for s_ in self.steps(now, s)]
-        parts += ['</ul>', f'<p>{e(self.questionnaire_text(s))}<br>{e(self.time_text(now))}' + (f'<br>{e(self.timing_text())}' if self.timing_text() else '') + '</p>']
-        return ''.join(parts)
-
-    # actions: each returns text or a displayable for the panel's output area
-    def scaffold(self):
-        "Write `<key>_reproduce.ipynb` in the working folder, unless a reproduction exists already."
-        p = self.reproduction_path()
-        if p is not None:
-            return (f'{p.name} already exists in {p.parent}: open it and keep going. '
-                    f'(`learnkit scaffold {self.key} --force` starts over, keeping a backup.)')
-        from learnkit.reproduce.scaffold import write_scaffold
-        return str(write_scaffold(self.source, out=str(self.cwd/f'{self.key}_reproduce.ipynb')))
-
-    def diff(self):
-        "The diff of the reproduction with the chapter, as text (computing it records its progress)."
-        p = self.reproduction_path()
-        if p is None: return 'No reproduction yet: click "Scaffold reproduction" first.'
-        from learnkit.reproduce.diff import diff_notebooks, format_diff
-        return format_diff(diff_notebooks(self.chapter or self.source, str(p)))
-
-    def bench(self, batches: int = 3):
-        "Benchmark the chapter's pipeline on tiny data for a few `batches`."
-        from learnkit.bench.chapter import bench_chapter, format_bench
-        return format_bench(bench_chapter(self.source, tiny=True, batches=batches, progress=False))
-
-    def original(self):
-        "A link to the original notebook, relative to the notebook's folder; outside it, its path and how to copy it here."
-        p = Path(self.chapter.path if self.chapter and self.chapter.path else locate(self.info)).resolve()
-        rel = self.link(p)
-        inside = any(p.is_relative_to(d.resolve()) for d in self.folders)  # a link beyond the Jupyter root would not open
-        if inside: return HTML(f'The original {html.escape(self.key)}: <a href="{html.escape(rel)}" target="_blank">{html.escape(rel)}</a>')
-        return f'The original is {p}\nIt is outside this folder; to open it here: cp "{p}" .'
-
-    def repeat(self):
-        "How to repeat the chapter on a new dataset (suggestions), or the last repeat's result beside its baseline and the chapter's."
-        from learnkit.repeat.plan import panel_text
-        return panel_text(self.key, cwd=self.cwd)
-
-    def share(self):
-        "Write a draft post of this chapter's work (`learnkit.share.post.share_post`) and link to it, relative to the notebook."
-        from learnkit.share.post import share_post
-        base = Path(self.notebook).parent if self.notebook else self.cwd
-        r = share_post(self.chapter or self.source, notebook=self.reproduction_path(), folders=(base,))
-        href = html.escape(self.link(r.notebook))
-        return HTML(f'<pre style="margin:0;white-space:pre-wrap">{html.escape(str(r))}</pre>'
-                    f'<a href="{href}" target="_blank">Open {html.escape(r.notebook.name)}</a>'
-                    f' · <a href="{html.escape(self.link(r.markdown))}" target="_blank">{html.escape(r.markdown.name)}</a>')
-
     def __repr__(self): return self.text()
 
+# %% ../../nbs/ui/02_panel.ipynb #5b1d2951
+@patch
+def sessions(self: PanelModel, now=None) -> list:
+    "The study sessions with time on this chapter, as of `now`."
+    return study_sessions(self.key, now=now)
+
+@patch
+def minutes(self: PanelModel, now=None) -> float: return studied_minutes(self.sessions(now))
+
+@patch
+def steps(self: PanelModel, now=None, standing=None) -> list:
+    "The four study steps, from the learner's ticks, the reproduction and the time studied."
+    return chapter_steps(self.key, progress=(standing or self.standing()).progress, minutes=self.minutes(now))
+
+@patch
+def set_step(self: PanelModel, step: str, done: bool):
+    "Tick (or untick) `step` for this chapter."
+    if step not in STEPS: raise LearnkitError(f"no study step {step!r}; the steps are {', '.join(STEPS)}")
+    get_store().set_step(self.key, step, bool(done))
+
 # %% ../../nbs/ui/02_panel.ipynb #4a71e267
+@patch
+def _next(self: PanelModel, s) -> tuple[str, str|None]:
+    if s.progress is None: return f'Next: scaffold your reproduction of {self.title}, then fill in its first blank.', 'scaffold'
+    p = s.progress
+    if s.state is None: return f"Next: open your reproduction ({format_progress(p, 'short')} at the last {s.source}).", 'diff'
+    c = s.state.next_cell()
+    if c is None:
+        if p.questions and p.answered < p.questions: return f"Every cell is done. Next: the questionnaire, {p.answered} of {p.questions} answered.", None
+        if not repeat_done(self.key): return 'Every cell is done. Next: repeat the chapter on a new dataset.', 'repeat'
+        return 'Every cell is done and the chapter repeated on new data. Next: share what you did.', 'share'
+    what = 'Next blank' if not c.written else 'Next to fix' if c.ran else 'Next to run'
+    return (f"{what}: §{short_path(c.section, 50)}, cell {c.position} (%%reproduce {c.ref}) {goal_of(self.chapter.cell(c.ref), self.chapter)}. "
+            f"{format_progress(p, 'short')}.", 'diff' if c.written else None)
+
+@patch
+def next_step(self: PanelModel, standing=None) -> tuple[str, str|None]:
+    "The one thing to do next, as `(text, action)`: the action is a method name for the next-step button, or None."
+    if self.error: return self.error, None
+    s = standing or self.standing()
+    txt, action = self._next(s)
+    if s.unsaved:  # the counts come from the saved file: say why they lag behind the verdicts just shown
+        n = s.unsaved
+        txt += f" ({n} cell{'s' if n > 1 else ''} ran since you last saved {Path(s.path).name}: save it to count {'them' if n > 1 else 'it'}.)"
+    return txt, action
+
+# %% ../../nbs/ui/02_panel.ipynb #70966088
+@patch
+def link(self: PanelModel, path) -> str:
+    "`path` relative to the notebook's folder, where the panel's links resolve (absolute on another drive)."
+    base = Path(self.notebook).parent if self.notebook else self.cwd
+    try: return os.path.relpath(Path(path).resolve(), base.resolve())
+    except ValueError: return str(Path(path).resolve())  # another drive on Windows
+
+def _a(href: str|None, text: str, style: str = '') -> str:
+    "A link to `href` (from `safe_href`) showing `text`, or `text` alone when there is no safe link."
+    if href is None: return html_text(text)
+    return f'<a href="{html_text(href)}" target="_blank"{f" style={chr(34)}{style}{chr(34)}" if style else ""}>{html_text(text)}</a>'
+
+@patch
+def next_html(self: PanelModel, standing=None) -> str:
+    "The next-step line with a link to the reproduction."
+    s = standing or self.standing()
+    out = f'<b>{html_text(self.next_step(s)[0])}</b>'
+    p = self.reproduction_path()
+    # widgets.HTML draws links as plain text in JupyterLab's theme: colour and underline say "click me"
+    if p is not None: out += ' ' + _a(safe_href(self.link(p)), f'Open {p.name}', 'color:#0969da;text-decoration:underline')
+    return out
+
+# %% ../../nbs/ui/02_panel.ipynb #46b7bb44
+@patch
+def outline_rows(self: PanelModel, standing=None) -> list:
+    "`(indent, title, text, done)` per section with cells to reproduce, `text` like `2 of 5 done (3 written, 3 ran)`."
+    s = standing or self.standing()
+    if not self.chapter: return []
+    got = {x.path: x for x in (s.progress.sections if s.progress else ())}
+    rows = []
+    for sec in self.chapter.sections:
+        n = sum(1 for c in self.chapter.code_cells if c.section == sec.path)
+        x = got.get(sec.path, SectionProgress(sec.path, n))
+        rows.append((max(len(sec.path) - 1, 0), sec.title + (' [sidebar]' if sec.sidebar else ''), format_section(x) if n else '', bool(n) and x.done >= n))
+    return rows
+
+@patch
+def _summary(self: PanelModel, s) -> str:
+    if not s.progress: return f"{len(self.chapter.code_cells) if self.chapter else 0} cells to reproduce, none written yet"
+    return format_progress(s.progress, 'cells')
+
+@patch
+def outline_html(self: PanelModel, standing=None) -> str:
+    if self.error: return f'<i>{html_text(self.error)}</i>'
+    s = standing or self.standing()
+    items = ''.join(f'<li style="margin-left:{ind*1.2}em">{"✓ " if done else ""}{html_text(title)}{f" <small>({html_text(txt)})</small>" if txt else ""}</li>'
+                    for ind, title, txt, done in self.outline_rows(s))
+    return f'<b>Outline</b>: {html_text(self._summary(s))}<ul style="margin:0">{items}</ul>'
+
+# %% ../../nbs/ui/02_panel.ipynb #e512e7d6
+@patch
+def time_text(self: PanelModel, now=None) -> str:
+    "`Time: 25 min on this chapter over 2 sessions; this session 10 min of 1 h planned (goal: ...)`."
+    ss = self.sessions(now)
+    out = f'Time: {fmt_minutes(studied_minutes(ss))} on this chapter over {len(ss)} session{"s"*(len(ss) != 1)}'
+    cur = current_session(study_sessions(now=now), now)
+    if cur:
+        out += f'; this session {fmt_minutes(cur.minutes)}' + (f' of {fmt_minutes(cur.goal.minutes)} planned' if cur.goal.minutes else '')
+        if cur.goal.goal: out += f' (goal: {cur.goal.goal})'
+    return out
+
+@patch
+def plan_status(self: PanelModel, now=None) -> PlanStatus|None:
+    "Where the learner stands against their plan as of `now`, or None without one."
+    return current_status(now=now, folders=self.folders)
+
+@patch
+def plan_text(self: PanelModel, now=None) -> str:
+    "The plan in one line (`Week 2 of 8: 3 h 10 min of 5 h this week, on track; next: chapter 5`), or how to set one."
+    return plan_line(self.plan_status(now))
+
+def plan_html(st: PlanStatus|None) -> str:
+    "The plan line as HTML, coloured by its status (amber when behind: a nudge, not a scolding)."
+    colour = '#57606a' if st is None else '#9a6700' if st.status == 'behind' else '#1a7f37'
+    return f'<span style="color:{colour}"><b>{html_text(plan_line(st))}</b></span>'
+
+@patch
+def questionnaire_text(self: PanelModel, standing=None) -> str:
+    p = (standing or self.standing()).progress
+    if p and p.questions: return f"Questionnaire: {p.answered} of {p.questions} answered"
+    n = len(self.chapter.questions) if self.chapter else 0
+    return f'Questionnaire: {n} questions; answer them in your reproduction' if n else 'Questionnaire: none in this chapter'
+
+# %% ../../nbs/ui/02_panel.ipynb #a8cc1be4
+@patch
+def timings(self: PanelModel) -> list: return [t for t in timing_summary() if t['chapter'] == self.key]
+
+@patch
+def timing_text(self: PanelModel) -> str:
+    ts = self.timings()
+    return 'Timings: ' + '; '.join(f"{t['label']} {fmt_seconds(t['latest'])} (best {fmt_seconds(t['best'])})" for t in ts) if ts else ''
+
+# %% ../../nbs/ui/02_panel.ipynb #17f42b72
+@patch
+def text(self: PanelModel, now=None) -> str:
+    "The panel as plain text (for front ends without widgets)."
+    out = [f'{self.title} ({self.key})', self.plan_text(now)]
+    s = self.standing() if not self.error else ChapterStanding(self.key)
+    if self.error: out.append(self.error)
+    else:
+        out.append(self.next_step(s)[0])
+        p = self.reproduction_path()
+        if p is not None: out.append(f'Your reproduction: {self.link(p)}')
+        out.append(f'Outline: {self._summary(s)}')
+        out += [f"  {'  '*ind}- {t}{f' ({x})' if x else ''}" for ind, t, x, _ in self.outline_rows(s)]
+    out += [f"[{'x' if st.done else '~' if st.started else ' '}] {st.label}{f' - {st.detail}' if st.detail else ''}" for st in self.steps(now, s)]
+    out += [self.questionnaire_text(s), self.time_text(now)] + ([self.timing_text()] if self.timing_text() else [])
+    return '\n'.join(out)
+
+@patch
+def html(self: PanelModel, now=None) -> str:
+    "The panel as HTML without widgets: the same content as `text`, with links."
+    e = html_text
+    parts = [f'<h3 style="margin:.2em 0">{e(self.title)} <code>{e(self.key)}</code></h3>', f'<p class="lk-plan">{plan_html(self.plan_status(now))}</p>']
+    if self.error: return ''.join(parts) + f'<i>{e(self.error)}</i>'
+    s = self.standing()
+    parts += [f'<p>{self.next_html(s)}</p>', self.outline_html(s), '<ul style="margin:0">']
+    parts += [f'<li>{st.mark} {e(st.label)}{f" <small>({e(st.detail)})</small>" if st.detail else ""}</li>' for st in self.steps(now, s)]
+    lines = [self.questionnaire_text(s), self.time_text(now)] + ([self.timing_text()] if self.timing_text() else [])
+    return ''.join(parts) + '</ul><p>' + '<br>'.join(e(l) for l in lines) + '</p>'
+
+# %% ../../nbs/ui/02_panel.ipynb #4ee969e4
 ACTIONS = {'Scaffold reproduction': 'scaffold', 'Diff my reproduction': 'diff', 'Benchmark pipeline': 'bench',
            'Repeat on new data': 'repeat', 'Share': 'share', 'Open the original': 'original'}
+READING = {'diff', 'original', 'refresh'}  # re-reading: not study activity
 
-def chapter_panel(model: PanelModel) -> widgets.VBox:
-    "The chapter panel for `model`: outline, the four steps, questionnaire, time, actions and their output."
-    header = widgets.HTML(f'<h3 style="margin:.2em 0">{html.escape(model.title)} <code>{html.escape(model.key)}</code></h3>')
-    outline, nxt = widgets.HTML(), widgets.HTML()
-    nxt_btn = widgets.Button(layout=widgets.Layout(width='auto'), button_style='primary')
-    nxt_act = [None]
-    boxes, details = {}, {}
-    for step, label in STEPS.items():
-        boxes[step] = widgets.Checkbox(value=False, description=label, indent=False, layout=widgets.Layout(width='16em'))
-        details[step] = widgets.Label()
-    quest, clock = widgets.Label(), widgets.Label()
-    out = OutputArea()  # not widgets.Output: the classic notebook's widgetsnbextension 3.6 cannot create it
-    syncing = [False]
+@patch
+def has_pipeline(self: PanelModel) -> bool:
+    "Does the chapter build a learner that `learnkit bench` can time? (AST slicing only: no torch.)"
+    if self._pipelines is None:
+        try: self._pipelines = bool(self.chapter) and bool(find_pipelines(self.chapter))
+        except LearnkitError: self._pipelines = False
+    return self._pipelines
 
-    def refresh(*_):
-        syncing[0] = True
-        try:
-            standing = model.standing()  # read once per refresh: every line shows the same state
-            outline.value, nxt.value = model.outline_html(standing), model.next_html(standing)
-            nxt_act[0] = model.next_step(standing)[1]
-            nxt_btn.description = {v: k for k, v in ACTIONS.items()}.get(nxt_act[0], '')
-            nxt_btn.layout.display = '' if nxt_act[0] else 'none'
-            for s in model.steps(standing=standing):
-                boxes[s.step].value, details[s.step].value = s.done, s.detail
-            quest.value, clock.value = model.questionnaire_text(standing), model.time_text()
-        finally: syncing[0] = False
+@patch
+def actions(self: PanelModel) -> dict:
+    "The panel's buttons, `{label: method}`: Benchmark only for a chapter with a training pipeline."
+    return {k: v for k, v in ACTIONS.items() if v != 'bench' or self.has_pipeline()}
 
+@patch
+def act(self: PanelModel, action: str):
+    "Run `action` (a method name) for a button; anything but re-reading tells `on_activity` the learner is studying."
+    if action not in READING and self.on_activity is not None: self.on_activity()
+    return getattr(self, action)()
+
+# %% ../../nbs/ui/02_panel.ipynb #c080006f
+@patch
+def scaffold(self: PanelModel):
+    "Write `<key>_reproduce.ipynb` in the working folder, unless a reproduction exists already."
+    p = self.reproduction_path()
+    if p is not None:
+        return (f'{p.name} already exists in {p.parent}: open it and keep going. '
+                f'(`learnkit scaffold {self.key} --force` starts over, keeping a backup.)')
+    return str(write_scaffold(self.source, out=str(self.cwd/f'{self.key}_reproduce.ipynb')))
+
+@patch
+def diff(self: PanelModel):
+    "The diff of the reproduction with the chapter, as text (computing it records its progress)."
+    p = self.reproduction_path()
+    if p is None: return 'No reproduction yet: click "Scaffold reproduction" first.'
+    return format_diff(diff_notebooks(self.chapter or self.source, str(p)))
+
+@patch
+def bench(self: PanelModel, batches: int = 3):
+    "Benchmark the chapter's pipeline on tiny data for a few `batches`."
+    return format_bench(bench_chapter(self.source, tiny=True, batches=batches, progress=False))
+
+@patch
+def repeat(self: PanelModel):
+    "How to repeat the chapter on a new dataset (suggestions), or the last repeat's result beside its baseline and the chapter's."
+    return panel_text(self.key, cwd=self.cwd)
+
+# %% ../../nbs/ui/02_panel.ipynb #086e1401
+@patch
+def original(self: PanelModel):
+    "A link to the original notebook, relative to the notebook's folder; outside it, its path and how to copy it here."
+    p = Path(self.chapter.path if self.chapter and self.chapter.path else locate(self.info)).resolve()
+    rel = self.link(p)
+    if any(p.is_relative_to(d.resolve()) for d in self.folders) and (href := safe_href(rel)):
+        return HTML(f'The original {html_text(self.key)}: {_a(href, rel)}')
+    return f'The original is {p}\nIt is outside this folder; to open it here: cp "{p}" .'
+
+@patch
+def share(self: PanelModel):
+    "Write a draft post of this chapter's work and link to it, relative to the notebook."
+    base = Path(self.notebook).parent if self.notebook else self.cwd
+    r = share_post(self.chapter or self.source, notebook=self.reproduction_path(), folders=(base,))
+    return HTML(f'<pre style="margin:0;white-space:pre-wrap">{html_text(str(r))}</pre>'
+                f'{_a(safe_href(self.link(r.notebook)), f"Open {r.notebook.name}")} · {_a(safe_href(self.link(r.markdown)), r.markdown.name)}')
+
+# %% ../../nbs/ui/02_panel.ipynb #1df54efa
+def _steps_box(model: PanelModel, out, refresh) -> tuple:
+    "The study-step checkboxes and their details, wired to `model`: `(box, sync)` where `sync(steps)` shows them."
+    boxes = {s: widgets.Checkbox(value=False, description=l, indent=False, layout=widgets.Layout(width='16em')) for s, l in STEPS.items()}
+    details, syncing = {s: widgets.Label() for s in STEPS}, [False]
     def on_tick(change, step):
         if syncing[0]: return
-        run_into(out, lambda: model.set_step(step, change['new']))
+        def tick():
+            if model.on_activity is not None: model.on_activity()  # ticking a step is study
+            model.set_step(step, change['new'])
+        run_into(out, tick)
         refresh()
     for step, b in boxes.items(): b.observe(lambda ch, step=step: on_tick(ch, step), names='value')
+    def sync(steps):
+        syncing[0] = True
+        try:
+            for s in steps: boxes[s.step].value, details[s.step].value = s.done, s.detail
+        finally: syncing[0] = False
+    return widgets.VBox([widgets.HTML('<b>Study steps</b>')] + [widgets.HBox([boxes[s], details[s]]) for s in STEPS]), sync
 
+# %% ../../nbs/ui/02_panel.ipynb #e4e08e9f
+def _buttons(model: PanelModel, out, refresh) -> tuple:
+    "The action buttons, the next-step button and Refresh, wired to `model`: `(row, next_button)`."
+    def run(action):
+        if action: run_into(out, lambda: model.act(action))
+        refresh()
     buttons = []
     for desc, meth in model.actions().items():
-        b = widgets.Button(description=desc, layout=widgets.Layout(width='auto'))
-        def click(_, meth=meth):
-            run_into(out, getattr(model, meth))
-            refresh()
-        b.on_click(click)
-        buttons.append(b)
-    def next_click(_):
-        if nxt_act[0]: run_into(out, getattr(model, nxt_act[0]))
-        refresh()
-    nxt_btn.on_click(next_click)
+        buttons.append(b := widgets.Button(description=desc, layout=widgets.Layout(width='auto')))
+        b.on_click(lambda _, meth=meth: run(meth))
+    nxt = widgets.Button(layout=widgets.Layout(width='auto'), button_style='primary')
+    nxt.action = None
+    nxt.on_click(lambda _: run(nxt.action))
     ref = widgets.Button(description='Refresh', layout=widgets.Layout(width='auto'))
-    ref.on_click(refresh)
+    ref.on_click(lambda _: refresh())  # re-reading: no activity
+    return widgets.HBox(buttons + [ref]), nxt
+
+# %% ../../nbs/ui/02_panel.ipynb #9e7320ae
+def chapter_panel(model: PanelModel) -> widgets.VBox:
+    "The chapter panel for `model`: plan, next step, outline, the four steps, questionnaire, time, actions and their output."
+    header = widgets.HTML(f'<h3 style="margin:.2em 0">{html_text(model.title)} <code>{html_text(model.key)}</code></h3>')
+    plan, nxt, outline, quest, clock = widgets.HTML(), widgets.HTML(), widgets.HTML(), widgets.Label(), widgets.Label()
+    plan.add_class('lk-plan')
+    out = OutputArea()  # not widgets.Output: the classic notebook's widgetsnbextension 3.6 cannot create it
+    def refresh(*_):
+        standing = model.standing()
+        plan.value = plan_html(model.plan_status())
+        outline.value, nxt.value = model.outline_html(standing), model.next_html(standing)
+        nxt_btn.action = model.next_step(standing)[1]
+        nxt_btn.description = {v: k for k, v in ACTIONS.items()}.get(nxt_btn.action, '')
+        nxt_btn.layout.display = '' if nxt_btn.action else 'none'
+        sync(model.steps(standing=standing))
+        quest.value, clock.value = model.questionnaire_text(standing), model.time_text()
+    steps, sync = _steps_box(model, out, refresh)
+    row, nxt_btn = _buttons(model, out, refresh)
     refresh()
-    steps = widgets.VBox([widgets.HTML('<b>Study steps</b>')] + [widgets.HBox([boxes[s], details[s]]) for s in STEPS])
-    panel = widgets.VBox([header, widgets.HBox([nxt, nxt_btn]), outline, steps, quest, clock, widgets.HBox(buttons + [ref]), out])
+    panel = widgets.VBox([header, plan, widgets.HBox([nxt, nxt_btn]), outline, steps, quest, clock, row, out])
     panel.model, panel.refresh, panel.out = model, refresh, out
     return panel

@@ -4,18 +4,24 @@
 
 # %% ../../nbs/ui/05_reproduce.ipynb #cfe8ca18
 from __future__ import annotations
-import html, re, sys
+import json, os, re, sys
+from pathlib import Path
 from IPython.display import display
 from ..base.core import LearnkitError, notebook_path
+from ..base.safe import html_text
+from ..book.code import hides_result
 from ..store.attempts import record_attempt, record_hint
-from ..reproduce.compare import LEARNKIT_MIME, Verdict, bindings, describe_value, is_learnkit_output, judge_cell
+from ..reproduce.verdict import LEARNKIT_MIME, Verdict, is_learnkit_output
+from ..reproduce.bindings import bindings, describe_value, needed_names
+from ..reproduce.judge import judge_cell
 from ..reproduce.goals import goal_of
-from ..reproduce.rules import ReproLine, Tolerance, is_done, parse_reproduce_line, written
-from ..reproduce.scaffold import hint_ladder
+from ..reproduce.hints import hint_ladder
+from ..reproduce.rules import ReproLine, Tolerance, is_done, is_failure, parse_reproduce_line, reproduce_ref, written
 
 # %% auto #0
-__all__ = ['OutputCapture', 'run_captured', 'hint_for', 'highlight_pair', 'render_outputs', 'side_by_side_html', 'bound_names',
-           'verdict_bundle', 'goal_bundle', 'ReproduceModel', 'reproduce_widget', 'reproduce_magic']
+__all__ = ['AUTOLOAD_NAME', 'AUTOLOAD', 'OutputCapture', 'run_captured', 'hint_for', 'highlight_pair', 'render_outputs',
+           'side_by_side_html', 'bound_names', 'verdict_bundle', 'goal_bundle', 'ReproduceModel', 'reproduce_widget',
+           'cell_numbers', 'no_chapter', 'reproduce_magic', 'autoload_path', 'set_autoload']
 
 # %% ../../nbs/ui/05_reproduce.ipynb #f46ba6fa
 class _Tee:
@@ -81,6 +87,13 @@ class OutputCapture:
             except AttributeError: pass
         sys.stdout, sys.stderr = self._streams
 
+def _frames(err) -> list:
+    "`File ...` lines of `err`'s traceback frames: where it was raised (a library, or the cell), for the judge."
+    out, tb = [], err.__traceback__
+    while tb is not None:
+        out.append(f'File {tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}'); tb = tb.tb_next
+    return out
+
 def run_captured(shell, body: str) -> tuple[list, object]:
     "Run `body` as a normal cell of `shell`; returns its outputs (nbformat dicts, an `error` output if it raised) and the `ExecutionResult`."
     from IPython.core.interactiveshell import InteractiveShell
@@ -90,20 +103,26 @@ def run_captured(shell, body: str) -> tuple[list, object]:
         res = run(shell, body, store_history=False)
     outputs = cap.outputs
     err = res.error_before_exec or res.error_in_exec
+    if isinstance(err, KeyboardInterrupt):
+        # stopped by the learner: nothing to judge or record, and Run All must stop here too
+        print('learnkit: interrupted; nothing judged or recorded', file=sys.stderr)
+        raise KeyboardInterrupt
+    quiet = hides_result(body)  # a trailing `;`: IPython shows no result, and neither is one judged
+    if quiet: outputs[:] = [o for o in outputs if o.get('output_type') != 'execute_result']
     if err is not None:
-        outputs.append(dict(output_type='error', ename=type(err).__name__, evalue=str(err), traceback=[]))
-    elif res.result is not None and not any(o['output_type'] == 'execute_result' for o in outputs):
+        outputs.append(dict(output_type='error', ename=type(err).__name__, evalue=str(err), traceback=_frames(err)))
+    elif res.result is not None and not quiet and not any(o['output_type'] == 'execute_result' for o in outputs):
         data, md = shell.display_formatter.format(res.result)
         outputs.append(dict(output_type='execute_result', data=data, metadata=md))
     return outputs, res
 
 # %% ../../nbs/ui/05_reproduce.ipynb #a68dd596
-def hint_for(cell, level: int) -> str:
-    "Rung `level` (1, 2, ...) of `cell`'s hint ladder (see `scaffold.hint_ladder`); past the top, the code."
-    ladder = hint_ladder(cell)
+def hint_for(cell, level: int, attempt: str|None = None) -> str:
+    "Rung `level` (1, 2, ...) of `cell`'s hint ladder for the learner's `attempt` (see `hints.hint_ladder`); past the top, the code."
+    ladder = hint_ladder(cell, attempt)
     return ladder[min(max(level, 1), len(ladder)) - 1] if ladder else ''
 
-def _esc(s) -> str: return html.escape(s if isinstance(s, str) else ''.join(s or []))
+def _esc(s) -> str: return html_text(s if isinstance(s, str) else ''.join(s or []))
 
 def _plain(o: dict) -> str|None:
     "The text an output shows, for stream and plain-text results; None for images, HTML and errors."
@@ -114,12 +133,13 @@ def _plain(o: dict) -> str|None:
         return None if t.startswith('<IPython.core.display') else t
     return None
 
+_VIEW_LIMIT = 5_000  # characters of each text marked token by token; the rest is shown as it is
 _TOKEN = re.compile(r'\s+|[\w.+-]+|.', re.S)
 
 def highlight_pair(a: str, b: str) -> tuple[str, str]:
     "HTML for texts `a` and `b` with the parts that differ marked (`<mark>`), token by token."
     import difflib
-    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    ta, tb = _TOKEN.findall(a[:_VIEW_LIMIT]), _TOKEN.findall(b[:_VIEW_LIMIT])  # bounded: the matcher is quadratic
     sm = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
     ha, hb = [], []
     for op, i0, i1, j0, j1 in sm.get_opcodes():
@@ -164,20 +184,21 @@ def side_by_side_html(goal: list, outputs: list) -> str:
             + col.format('Yours', render_outputs(outputs, mo)) + '</div>')
 
 # %% ../../nbs/ui/05_reproduce.ipynb #0dcf3216
-def bound_names(user_ns: dict, book_cell, code: str, limit: int = 30) -> dict:
-    "What the names the book's cell binds, and those the learner's `code` binds, are after the run: `{name: describe_value(...) or None when missing}`."
-    names = list(bindings(book_cell.code)) + [n for n in bindings(code) if n not in bindings(book_cell.code)]
+def bound_names(user_ns: dict, book_cell, code: str, chapter=None, limit: int = 30) -> dict:
+    "What the names the book's cell binds (and later cells of `chapter` need), and those the learner's `code` binds, are after the run: `{name: describe_value(...) or None when missing}`."
+    book = list(bindings(book_cell.code)) + [n for n in needed_names(book_cell, chapter) if n not in bindings(book_cell.code)]
+    names = book + [n for n in bindings(code) if n not in book]
     return {n: (describe_value(user_ns[n]) if n in user_ns else None) for n in names[:limit]}
 
 # %% ../../nbs/ui/05_reproduce.ipynb #433659ff
-_COLOR = {'shape-only': '#9a6700', 'mismatch': '#cf222e', 'error': '#cf222e', 'no-goal': '#57606a', 'could-not-check': '#57606a'}
+def _color(verdict: str) -> str:
+    return '#1a7f37' if is_done(verdict) else '#cf222e' if is_failure(verdict) else '#57606a'
 
 def verdict_bundle(v: Verdict, chapter: str, ref: str, bound: dict|None = None) -> tuple[dict, dict]:
     "The (data, metadata) display bundle of verdict `v` for cell `ref` of `chapter`; `bound` (see `bound_names`) lets `learnkit check` judge again offline."
     info = dict(v.to_dict(), chapter=chapter, ref=ref)
     if bound is not None: info['bound'] = bound
-    color = '#1a7f37' if is_done(v.verdict) else _COLOR.get(v.verdict, '#57606a')
-    htm = f"<div style='font-family:monospace;color:{color}'>{_esc(v.line)}</div>"
+    htm = f"<div style='font-family:monospace;color:{_color(v.verdict)}'>{_esc(v.line)}</div>"
     return {LEARNKIT_MIME: info, 'text/plain': v.line, 'text/html': htm}, {'learnkit': {'kind': 'verdict', 'ref': ref}}
 
 def goal_bundle(goal: str, first_hint: str, ref: str) -> tuple[dict, dict]:
@@ -191,11 +212,17 @@ def goal_bundle(goal: str, first_hint: str, ref: str) -> tuple[dict, dict]:
 class ReproduceModel:
     "State of one `%%reproduce` attempt: the chapter `cell`, `goal` and learner `outputs`, `verdict`, hint rungs taken, peeking."
     def __init__(self, chapter: str, cell, outputs: list, verdict: Verdict|None, attempt_id: int|None = None, record: bool = True,
-                 notebook: str = '', hint_level: int = 0):
+                 notebook: str = '', hint_level: int = 0, attempt: str|None = None, on_activity=None):
         self.chapter, self.cell, self.outputs, self.verdict = chapter, cell, outputs, verdict
+        self.on_activity = on_activity or (lambda: None)  # Compare and Help are study (the study-time rule)
         self.goal, self.attempt_id, self.record, self.notebook = cell.outputs, attempt_id, record, notebook
-        self.ladder = hint_ladder(cell)
-        self.hint_level, self.peeked = hint_level, False
+        self.ladder = hint_ladder(cell, attempt)  # read against the learner's attempt: what it already holds is skipped
+        self.hint_level, self.peeked = min(hint_level, max(len(self.ladder) - 1, 0)), False
+
+    @property
+    def done(self) -> bool:
+        "The attempt is done: no help to offer (the buttons follow the verdict)."
+        return self.verdict is not None and self.verdict.ok
 
     def compare_html(self) -> str: return side_by_side_html(self.goal, self.outputs)
 
@@ -204,7 +231,8 @@ class ReproduceModel:
 
     @property
     def help_label(self) -> str:
-        "What the Help control offers next: `Hint 1 of 2`, ..., then `Show the solution`."
+        "What the Help control offers next: `Hint 1 of 2`, ..., then `Show the solution`; nothing once the cell is done."
+        if self.done: return ''
         if self.hints_left: return f'Hint {self.hint_level + 1} of {len(self.ladder) - 1}'
         return 'Solution shown' if self.peeked else 'Show the solution'
 
@@ -236,10 +264,13 @@ def reproduce_widget(model: ReproduceModel):
     small = lambda: W.Layout(width='auto', height='26px')
     b_cmp = W.Button(description='Compare', tooltip="the book's output next to yours", layout=small())
     b_help = W.Button(description=model.help_label, tooltip='each click shows a little more; the last shows the code', layout=small())
+    if model.done: b_help.layout.display, b_help.disabled = 'none', True  # a done cell needs no hint, and no solution
     def show_cmp(_):
+        model.on_activity()
         with out: out.clear_output(); display(HTML(model.compare_html()))
     def show_help(_):
         if model.peeked: return
+        model.on_activity()
         text = model.next_help()
         with out: out.clear_output(); print(text)
         b_help.description = model.help_label
@@ -250,35 +281,73 @@ def reproduce_widget(model: ReproduceModel):
     return box
 
 # %% ../../nbs/ui/05_reproduce.ipynb #d55d02c1
+def _saved_cells(path: str) -> list:
+    "The cells of the saved notebook at `path` (where Jupyter or VS Code says this kernel's notebook is), or []."
+    p = Path(path) if path else None
+    if p is not None and not p.exists(): p = Path(p.name)  # Jupyter names it from the server's root; the kernel runs beside it
+    try: nb = json.loads(p.read_text(encoding='utf-8')) if p is not None and p.is_file() else {}
+    except (OSError, ValueError, UnicodeDecodeError): return []
+    cells = nb.get('cells') if isinstance(nb, dict) else None
+    return [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
+
+def cell_numbers(path: str) -> dict:
+    "`{ref: the number Jupyter shows}` for the `%%reproduce` cells of the saved notebook at `path` (1-based positions)."
+    out = {}
+    for k, c in enumerate(_saved_cells(path)):
+        lk = (c.get('metadata') or {}).get('learnkit') if isinstance(c.get('metadata'), dict) else None
+        ref = reproduce_ref(c.get('source')) or (lk.get('src') if isinstance(lk, dict) else None)
+        if ref and c.get('cell_type') == 'code': out.setdefault(str(ref), k + 1)
+    return out
+
+def no_chapter(ref: str, path: str) -> LearnkitError:
+    "What to run when no chapter is active, as in a new or restarted kernel: the notebook's `%lesson` cell, by the number Jupyter shows."
+    cells = _saved_cells(path)
+    k, lesson = next(((k, l.strip()) for k, c in enumerate(cells) if c.get('cell_type') == 'code'
+                      for l in ''.join(c.get('source') or []).split('\n') if l.strip().startswith('%lesson')), (None, ''))
+    where = f' (cell {k + 1}: `{lesson}`)' if k is not None else ' (`%load_ext learnkit` and `%lesson CHAPTER`)'
+    return LearnkitError(f"no chapter is active in this kernel for %%reproduce {ref} (a new or restarted kernel has none): run the "
+                         f"notebook's first cell{where}, then the cells above this one; or pass --chapter CHAPTER")
+
+def _judge_live(book, outputs, tol, ch, cell, nb) -> Verdict:
+    "`judge_cell` in a live kernel: a NameError names the learner's cells by their numbers; a bug of the judge is `could-not-check`, not lost work."
+    numbers = cell_numbers(nb) if any(o.get('ename') == 'NameError' for o in outputs) else None
+    try: return judge_cell(book, outputs, tol, ch, code=cell, numbers=numbers)
+    except Exception as e:  # a bug in learnkit: the cell ran; say why it can't be judged, and show the traceback when debugging
+        if os.environ.get('LEARNKIT_DEBUG') == '1':
+            import traceback; traceback.print_exc()
+        return Verdict('could-not-check', f'learnkit could not judge this cell ({type(e).__name__}: {str(e)[:120]}); '
+                       'LEARNKIT_DEBUG=1 shows the traceback')
+
 def reproduce_magic(magics, line, cell: str):
     "`%%reproduce`: run `cell` in the learner's namespace, judge its outputs against chapter cell REF of `line`, show and record the verdict; an empty body shows the goal and the first hint."
     from learnkit.book.chapters import load_chapter
     rl = line if isinstance(line, ReproLine) else parse_reproduce_line(line)
     if not rl.ref: raise LearnkitError("%%reproduce needs the ref of the book's cell, e.g. `%%reproduce 3f2a9c1e` (the scaffold writes it)")
-    key = rl.chapter or magics.state.chapter
-    if not key: raise LearnkitError(f"no active chapter for {rl.ref}; run `%lesson CHAPTER` first or pass --chapter CHAPTER")
-    ch = load_chapter(key)
-    book = ch.cell(rl.ref)  # an unknown ref fails before the body runs: nothing half-done
     shell = magics.shell
     nb = notebook_path(getattr(shell, 'user_ns', None))
+    key = rl.chapter or magics.state.chapter
+    if not key: raise no_chapter(rl.ref, nb)
+    ch = load_chapter(key)
+    book = ch.cell(rl.ref)  # an unknown ref fails before the body runs: nothing half-done
     if not written(cell or ''):  # a blank: say what it should produce instead of running nothing
-        model = ReproduceModel(ch.key, book, [], None, None, magics.record, nb)
+        model = ReproduceModel(ch.key, book, [], None, None, magics.record, nb, on_activity=lambda: magics.guarded('could not record study time', magics.note_activity))
         first = model.next_hint() if len(model.ladder) > 1 else ''
         data, md = goal_bundle(goal_of(book, ch), first, book.id)
         display(data, raw=True, metadata=md)
         magics.state.last_attempt = model
         return None
-    outputs, res = run_captured(shell, cell)
+    outputs, res = run_captured(shell, cell)  # an interrupt raises here: nothing judged, nothing recorded
     tol = rl.tolerance(Tolerance(magics.tol, magics.band))  # --tol sets only `rel`, --band only `band`
-    bound = bound_names(shell.user_ns, book, cell)
+    bound = bound_names(shell.user_ns, book, cell, ch)
     # judged as `learnkit check` will judge the saved cell: its outputs and the verdict output holding `bound`
-    v = judge_cell(book, outputs + [dict(output_type='display_data', data={LEARNKIT_MIME: dict(bound=bound)}, metadata={})], tol, ch, code=cell)
-    aid = record_attempt(ch.key, book.id, v, nb) if magics.record else None
+    v = _judge_live(book, outputs + [dict(output_type='display_data', data={LEARNKIT_MIME: dict(bound=bound)}, metadata={})], tol, ch, cell, nb)
+    aid = record_attempt(ch.key, book.id, v, nb, code=cell) if magics.record else None
     data, md = verdict_bundle(v, ch.key, book.id, bound)
     display(data, raw=True, metadata=md)
     prev = magics.state.last_attempt
-    level = prev.hint_level if prev is not None and prev.cell.id == book.id and prev.chapter == ch.key else 0
-    model = ReproduceModel(ch.key, book, outputs, v, aid, magics.record, nb, hint_level=level)
+    model = ReproduceModel(ch.key, book, outputs, v, aid, magics.record, nb, attempt=cell, on_activity=lambda: magics.guarded('could not record study time', magics.note_activity))
+    if prev is not None and prev.cell.id == book.id and prev.chapter == ch.key and prev.ladder == model.ladder:
+        model.hint_level = prev.hint_level  # the same ladder as last time: the hints taken stay taken
     if rl.show:
         from IPython.display import HTML
         display(HTML(model.compare_html()), metadata={'learnkit': {'kind': 'compare'}})
@@ -288,3 +357,32 @@ def reproduce_magic(magics, line, cell: str):
         display(Shown(reproduce_widget(model), ''), metadata={'learnkit': {'kind': 'buttons'}})
     magics.state.last_attempt = model
     return None
+
+# %% ../../nbs/ui/05_reproduce.ipynb #9b0522b6
+AUTOLOAD_NAME = '50-learnkit-autoload.py'
+AUTOLOAD = '''# written by `learnkit autoload`: load learnkit in every new IPython kernel, so %%reproduce works after Kernel > Restart.
+# `learnkit autoload --off` removes this file.
+def _learnkit_autoload():
+    import importlib.util
+    ip = get_ipython()
+    if ip is not None and importlib.util.find_spec('learnkit') is not None: ip.run_line_magic('load_ext', 'learnkit')
+_learnkit_autoload()
+del _learnkit_autoload
+'''
+
+def autoload_path(ipython_dir=None) -> Path:
+    "Where `learnkit autoload` writes its IPython startup file: the default profile's `startup` folder of `ipython_dir` (IPython's own by default)."
+    from IPython.paths import get_ipython_dir
+    return Path(ipython_dir or get_ipython_dir())/'profile_default'/'startup'/AUTOLOAD_NAME
+
+def set_autoload(on: bool = True, ipython_dir=None) -> str:
+    "Load learnkit in every new IPython kernel (`on`), or stop doing so; what was done, in words."
+    from learnkit.base.files import write_new
+    p = autoload_path(ipython_dir)
+    if not on:
+        if not p.exists(): return f'learnkit is not loaded in new kernels ({p} does not exist)'
+        p.unlink()
+        return f'removed {p}: new kernels no longer load learnkit'
+    if p.exists() and p.read_text(encoding='utf-8') == AUTOLOAD: return f'new kernels already load learnkit ({p})'
+    write_new(p, AUTOLOAD, force=True)
+    return f'wrote {p}: every new IPython kernel loads learnkit (`learnkit autoload --off` undoes it)'

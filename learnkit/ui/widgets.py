@@ -4,12 +4,13 @@
 
 # %% ../../nbs/ui/01_widgets.ipynb #9729ec87
 from __future__ import annotations
-import html, sys
+import sys, traceback
 import ipywidgets as widgets
-from ..base.core import LearnkitError
+from ..base.safe import html_text
+from .frontend import debugging, one_line
 
 # %% auto #0
-__all__ = ['Shown', 'outputs_html', 'OutputArea', 'one_line', 'run_into', 'find_widget']
+__all__ = ['Shown', 'outputs_html', 'OutputArea', 'run_into', 'find_widget']
 
 # %% ../../nbs/ui/01_widgets.ipynb #713620cd
 class Shown:
@@ -18,7 +19,7 @@ class Shown:
     def __repr__(self): return self.text
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         data = {'text/plain': self.text}
-        h = self.html if self.html is not None else (f'<pre>{html.escape(self.text)}</pre>' if self.text else '')
+        h = self.html if self.html is not None else (f'<pre>{html_text(self.text)}</pre>' if self.text else '')
         if h: data['text/html'] = h  # what a front end without a widget manager shows (nbconvert, GitHub, a disabled extension)
         mid = getattr(self.widget, 'model_id', None)
         if mid: data['application/vnd.jupyter.widget-view+json'] = {'version_major': 2, 'version_minor': 0, 'model_id': mid}
@@ -29,14 +30,15 @@ def outputs_html(outputs) -> str:
     parts = []
     for o in outputs:
         if o.get('output_type') == 'stream':
-            parts.append(f"<pre class='lk-{o['name']}' style='margin:0;white-space:pre-wrap'>{html.escape(o['text'])}</pre>")
+            parts.append(f"<pre class='lk-{o['name']}' style='margin:0;white-space:pre-wrap'>{html_text(o['text'])}</pre>")
             continue
         d = o.get('data') or {}
         if d.get('text/html'): parts.append(d['text/html'])
         elif d.get('image/png'): parts.append(f"<img src='data:image/png;base64,{d['image/png']}'/>")
-        elif d.get('text/plain'): parts.append(f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(d['text/plain'])}</pre>")
+        elif d.get('text/plain'): parts.append(f"<pre style='margin:0;white-space:pre-wrap'>{html_text(d['text/plain'])}</pre>")
     return ''.join(parts)
 
+# %% ../../nbs/ui/01_widgets.ipynb #9d7ec401
 class OutputArea(widgets.HTML):
     """`ipywidgets.Output`'s API (`outputs`, `append_stdout`, `append_display_data`, `clear_output`, `with area:`) on an
     `HTML` widget: widgetsnbextension 3.6's classic-notebook manager cannot create `Output` models at all, and a box
@@ -63,8 +65,10 @@ class OutputArea(widgets.HTML):
     def append_stdout(self, text: str): self._add(dict(output_type='stream', name='stdout', text=text))
     def append_stderr(self, text: str): self._add(dict(output_type='stream', name='stderr', text=text))
     def append_display_data(self, obj):
-        from IPython.core.formatters import format_display_data
-        data, md = format_display_data(obj)
+        from IPython import get_ipython
+        from IPython.core.formatters import DisplayFormatter
+        ip = get_ipython()  # outside a shell, a formatter of its own: never a singleton shell that a later IPython would clash with
+        data, md = (ip.display_formatter if ip is not None else DisplayFormatter()).format(obj)
         self._add(dict(output_type='display_data', data=data, metadata=md))
     def clear_output(self, wait: bool = False): self.outputs = ()
 
@@ -92,19 +96,14 @@ class OutputArea(widgets.HTML):
             if prev is None: pub.__dict__.pop('publish', None)
             else: pub.publish = prev
 
-def one_line(e: BaseException) -> str:
-    "An exception as the one line a learner reads."
-    if isinstance(e, ModuleNotFoundError) and (e.name or '').startswith('learnkit'):
-        return f"learnkit: {e.name} is not in this learnkit version; upgrade: pip install -U learnkit"
-    msg = (str(e).strip().splitlines() or [''])[0]
-    return f'learnkit: {msg}' if isinstance(e, LearnkitError) else f'learnkit: {type(e).__name__}: {msg}'
-
+# %% ../../nbs/ui/01_widgets.ipynb #9d60c9e1
 def run_into(out, fn):
     "Run `fn()` and show its result (text or a displayable), or its error as one line, in `out` (an `OutputArea` or `Output`)."
     out.outputs = ()
     with out:
         try: res = fn()
-        except Exception as e: res = one_line(e)
+        except Exception as e:  # an action's failure is shown where its result would be, never lost
+            res = one_line(e) + ('\n' + ''.join(traceback.format_exception(type(e), e, e.__traceback__)) if debugging() else '')
     if res is None: return
     if isinstance(res, str): out.append_stdout(res if res.endswith('\n') else res + '\n')
     else: out.append_display_data(res)
