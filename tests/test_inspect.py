@@ -225,3 +225,15 @@ def test_problems_carry_a_kind_and_their_files(tmp_path):
     img(tmp_path/'stray.png')
     p = next(p for p in inspect_data(tmp_path).problems if p.kind == 'unlabelled')
     assert p.items == ['stray.png'] and p.to_dict()['kind'] == 'unlabelled'
+
+def test_a_class_folder_holding_only_a_subfolder_is_still_that_class(tmp_path):
+    "`triangle/` holds nothing but `batch_2024/`, beside `circle/` and `square/` with their images: the class is triangle, said once."
+    for c in ('circle', 'square', 'triangle/batch_2024'):
+        for i in range(5): img(tmp_path/'shapes'/c/f'{i}.jpg')
+    info = inspect_data(tmp_path/'shapes')
+    assert info.classes == {'circle': 5, 'square': 5, 'triangle': 5} and info.nested == {'triangle/batch_2024': 'triangle'}
+    assert [p.items for p in info.problems if p.kind == 'nested'] == [['triangle/batch_2024']]
+    # folders all at one depth are classes as they are, splits included
+    for c in ('train/cat', 'valid/cat', 'train/dog'):
+        img(tmp_path/'pets'/c/'a.jpg')
+    assert inspect_data(tmp_path/'pets').nested == {}

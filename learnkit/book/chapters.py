@@ -4,7 +4,7 @@
 
 # %% ../../nbs/book/01_chapters.ipynb #bf549971
 from __future__ import annotations
-import difflib, hashlib, http.client, json, os, re, urllib.error, urllib.request
+import difflib, hashlib, json, os, re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -130,6 +130,7 @@ def download(info: ChapterInfo, url: str = '', timeout: float = 20.) -> Path:
     dest = cache_dir()/info.file
     hint = ("offline? clone fastbook (`git clone https://github.com/fastai/fastbook`) and set LEARNKIT_FASTBOOK=/path/to/fastbook, "
             "or run `%config LearnkitMagics.fastbook_dir = '/path/to/fastbook'`")
+    import http.client, urllib.error, urllib.request  # here: every command imports this module, few download
     try:
         with urllib.request.urlopen(src, timeout=timeout) as r:
             body = r.read()
@@ -375,7 +376,9 @@ class Chapter:
     @property
     def code_cells(self) -> list:
         "The cells a learner reproduces (visible, non-empty code)."
-        return [c for c in self.cells if c.visible]
+        kept = self.__dict__.get('_code_cells')  # a chapter's cells don't change once parsed: found once, asked for often
+        if kept is None or kept[0] != len(self.cells): kept = self.__dict__['_code_cells'] = (len(self.cells), [c for c in self.cells if c.visible])
+        return list(kept[1])
 
     def cells_in(self, path: tuple) -> list:
         "Cells whose section path starts with `path`."

@@ -298,6 +298,13 @@ def nested_classes(names: list) -> dict:
         parts = d.split('/')
         top = next(('/'.join(parts[:i]) for i in range(1, len(parts)) if '/'.join(parts[:i]) in dirs), None)
         if top: out[d] = top.split('/')[-1]
+    # a class folder holding only a subfolder (`triangle/batch_2024/` beside `circle/`): the classes sit at the
+    # shallowest depth of the folders with images, so a deeper folder belongs to its ancestor at that depth
+    depth = min((len(d.split('/')) for d in dirs - set(out)), default=0)
+    for d in sorted(dirs - set(out)):
+        parts = d.split('/')
+        if len(parts) > depth > 0 and not any(p.lower() in SPLIT_NAMES for p in parts[depth-1:]):
+            out[d] = parts[depth-1]
     return out
 
 def _masks(root: Path, images: list) -> DatasetInfo|None:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import builtins, hashlib, keyword, re
 from collections import Counter
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, replace
 from ..book.code import own_names, python_source, tokens
 from .rules import reproduce_ref
 
@@ -245,8 +245,21 @@ class Pair:
     last: bool = True  # this pair's learner outputs stand for the book cell
     def to_dict(self) -> dict: return asdict(self)
 
+_PAIRED = {}  # the last alignments, by what they depend on: a panel refresh of an unchanged notebook aligns nothing again
+
 def pair_cells(orig_cells: list, repro_cells: list, unwritten=()) -> list[Pair]:
     "Align `orig_cells` (the book's, `Cell`s or dicts) with `repro_cells` (dicts); cells at positions in `unwritten` pair with nothing."
+    h = hashlib.sha1()
+    for i, c in enumerate(orig_cells): h.update(repr((_field(c, 'id'), _field(c, 'index', i), _source(c))).encode('utf-8', 'replace'))
+    h.update(b'\x00')
+    for c in repro_cells: h.update(repr((_source(c), _provenance(c))).encode('utf-8', 'replace'))
+    key = (h.hexdigest(), tuple(sorted(unwritten)))
+    if key not in _PAIRED:
+        if len(_PAIRED) >= 16: _PAIRED.pop(next(iter(_PAIRED)))
+        _PAIRED[key] = _pair_cells(orig_cells, repro_cells, unwritten)
+    return [replace(p) for p in _PAIRED[key]]  # copies: a caller may change its rows
+
+def _pair_cells(orig_cells: list, repro_cells: list, unwritten=()) -> list[Pair]:
     from learnkit.book.chapters import stable_ids
     O, R = _features(orig_cells), _features(repro_cells, refs=True)
     pos = {}

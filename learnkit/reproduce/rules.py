@@ -92,11 +92,14 @@ def parse_reproduce_line(line: str) -> ReproLine:
         i += 1
     return ReproLine(ref, **got)
 
+_PLAIN_REF = re.compile(r'^%%reproduce[ \t]+([\w.#][\w.#-]*)[ \t]*$')
+
 def reproduce_ref(source) -> str|None:
     "The ref of a cell whose first line is `%%reproduce REF`, else None (also for a line that does not parse)."
     src = ''.join(source) if isinstance(source, list) else (source or '')
     first = src.lstrip('\n').split('\n', 1)[0].strip()
     if not first.startswith('%%reproduce'): return None
+    if (m := _PLAIN_REF.match(first)): return m[1]  # the scaffold's own line: no options to parse
     try: return parse_reproduce_line(first).ref
     except LearnkitError: return None
 
