@@ -3,6 +3,7 @@ import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
+@pytest.mark.slow  # a subprocess running the whole loop (45 s here); the dev stack also runs `learnkit demo` itself
 def test_demo_runs_the_study_loop(tmp_path):
     env = dict(os.environ, LEARNKIT_DATA_DIR=str(tmp_path/'data'))
     r = subprocess.run([sys.executable, '-m', 'learnkit.cli', 'demo', '--quick'], cwd=tmp_path, env=env,
