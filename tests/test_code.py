@@ -104,7 +104,7 @@ def ipy(_ipshell):
 
 IPYTHON_CELLS = [
     '%%capture out\nx = 1\nprint(x)',
-    '%%time\ny = 2\nfiles = !echo a b\n%time z = y + 1\n%timeit -n 1 -r 1 hidden = 5',
+    '%%time\ny = 2\n%time z = y + 1\n%timeit -n 1 -r 1 hidden = 5',  # no `x = !cmd`: IPython 7.34 (Colab) leaves it untransformed in this shell
     '%%timeit -n 1 -r 1\nnot_bound = 3',
     'import os.path\nlisting = %ls -d /\ns = """\n!echo not a command\n"""\nos.path?\nif True:\n    !true\n    w = 4',
     'try:\n    1/0\nexcept ZeroDivisionError as err:\n    msg = str(err)\nxs = [i for i in range(3) if (last := i)]',
