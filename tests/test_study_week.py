@@ -158,7 +158,9 @@ def test_a_study_week_in_real_kernels(e2e_kernel, data_dir, tmp_path):
         assert 'Week 2 of 4: 0 min of 3 h 30 min this week, on track; next: demo' in panel
         assert 'Time: 2 h 04 min on this chapter over 5 sessions; this session 0 min' in panel, panel  # this cell began the fifth
         dash = book.run('%lesson')
-        assert dash.splitlines()[0] == 'Week 2 of 4: 0 min of 3 h 30 min this week, on track; next: demo', dash
+        # the plan line comes first, after any one-line front-end note (ipywidgets 7 beside JupyterLab 4 says it can't draw there)
+        lines = [l for l in dash.splitlines() if not l.startswith('learnkit: ipywidgets')]
+        assert lines[0] == 'Week 2 of 4: 0 min of 3 h 30 min this week, on track; next: demo', dash
         assert 'Course: 2 h 04 min studied; streak: 2 days in a row (longest 2); 4 study days, last 2024-05-12.' in dash
     finally:
         book.stop()
