@@ -5,6 +5,7 @@
 # %% ../../nbs/reproduce/00_rules.ipynb #a5a3e4ef
 from __future__ import annotations
 import re, shlex
+from functools import lru_cache
 from dataclasses import dataclass, asdict
 from ..base.core import LearnkitError
 
@@ -70,6 +71,7 @@ def _number(flag: str, v: str, line: str) -> float:
     try: return float(v)
     except ValueError: raise LearnkitError(f"{flag} {v!r} in `{line}` is not a number; write e.g. {flag} 1e-3") from None
 
+@lru_cache(maxsize=1024)  # a panel refresh reads every cell's line again: the same line, the same (frozen) answer
 def parse_reproduce_line(line: str) -> ReproLine:
     "Parse `line`, the whole first line `%%reproduce [options] REF [options]` or only its arguments."
     line = (line or '').strip().split('\n', 1)[0].strip()
@@ -92,14 +94,11 @@ def parse_reproduce_line(line: str) -> ReproLine:
         i += 1
     return ReproLine(ref, **got)
 
-_PLAIN_REF = re.compile(r'^%%reproduce[ \t]+([\w.#][\w.#-]*)[ \t]*$')
-
 def reproduce_ref(source) -> str|None:
     "The ref of a cell whose first line is `%%reproduce REF`, else None (also for a line that does not parse)."
     src = ''.join(source) if isinstance(source, list) else (source or '')
     first = src.lstrip('\n').split('\n', 1)[0].strip()
     if not first.startswith('%%reproduce'): return None
-    if (m := _PLAIN_REF.match(first)): return m[1]  # the scaffold's own line: no options to parse
     try: return parse_reproduce_line(first).ref
     except LearnkitError: return None
 
