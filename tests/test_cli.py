@@ -2,7 +2,7 @@
 import os, re, subprocess, sys
 import pytest
 
-COMMANDS = ['lesson', 'scaffold', 'check', 'diff', 'bench', 'log', 'report', 'export', 'demo', 'share', 'repeat', 'inspect']
+COMMANDS = ['lesson', 'plan', 'scaffold', 'check', 'diff', 'autoload', 'bench', 'log', 'report', 'export', 'demo', 'share', 'repeat', 'inspect']
 
 def lk(*argv, cwd=None):
     return subprocess.run([sys.executable, '-m', 'learnkit.cli', *argv], capture_output=True, text=True, cwd=cwd, timeout=120)
@@ -16,6 +16,16 @@ def test_top_level_help_lists_every_command():
 def test_each_command_has_help(cmd):
     rc, out, _ = _main(cmd, '--help')
     assert rc == 0 and out.startswith('usage: learnkit ' + cmd)
+
+def test_a_command_loads_its_own_layers_only(tmp_path):
+    "`learnkit diff` starts in a fraction of a second because it loads the reproduction layers, not the study plan, bench or share."
+    code = ("import sys, contextlib, io; from learnkit.cli.main import main\n"
+            "with contextlib.redirect_stderr(io.StringIO()): rc = main(['diff', 'demo', sys.argv[1]])\n"
+            "print(rc, sorted({m.split('.')[1] for m in sys.modules if m.startswith('learnkit.')}))")
+    r = subprocess.run([sys.executable, '-c', code, str(tmp_path/'missing.ipynb')], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "1 ['base', 'book', 'cli', 'reproduce', 'store']", r.stderr
+    rc, out, _ = _main('plan', '--help')  # the command named still gets all its arguments
+    assert rc == 0 and '--hours-per-week' in out and '--until' in out
 
 @pytest.mark.parametrize('argv', [['scaffold'], ['bench', 'demo', '--batches', 'many'], ['frobnicate'], ['scaffold', 'demo', '--hints', '7']])
 def test_bad_usage_is_one_line_and_exit_2(argv):

@@ -57,20 +57,28 @@ def _parser_class():
             self.exit(2, f'learnkit: {message} (see `{self.prog} --help`)\n')
     return _Parser
 
-def parser():
-    "The `learnkit` argument parser."
+def _named(argv) -> str|None:
+    "The subcommand `argv` names (its first word that is not an option), if any."
+    return next((w for w in argv if not w.startswith('-')), None)
+
+def parser(only: str|None = None):
+    """The `learnkit` argument parser; with `only`, just that subcommand gets its arguments (the others are listed by name
+    and help): a command then loads its own layer and nothing else (`plan`'s arguments alone import the study layer)."""
     from learnkit import __version__
     P = _parser_class()
     p = P(prog='learnkit', description='A study companion for the fastai book.')
     p.add_argument('--version', action='version', version=f'learnkit {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND', parser_class=P)
-    for name, (help, f) in commands().items():
+    cmds = commands()
+    for name, (help, f) in cmds.items():
         sp = sub.add_parser(name, help=help, description=help)
-        f.args(sp); sp.set_defaults(func=f)
+        if only is None or only == name or only not in cmds: f.args(sp)
+        sp.set_defaults(func=f)
     return p
 
 def _run(argv) -> int:
-    p = parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    p = parser(_named(argv))
     a = p.parse_args(argv)
     if not getattr(a, 'func', None):
         p.print_help(); return 2

@@ -78,7 +78,7 @@ def _(p):
     p.add_argument('--force', action='store_true', help='replace an existing --html file (a backup is kept)')
 
 # %% ../../nbs/cli/01_reproduce.ipynb #e01dd376
-@command('autoload', 'load learnkit in every new IPython kernel, so %%reproduce works after a kernel restart (--off undoes it)')
+@command('autoload', 'load learnkit in every new IPython kernel, so %%%%reproduce works after a kernel restart (--off undoes it)')
 def cmd_autoload(a) -> int:
     from learnkit.ui.reproduce import set_autoload
     print(set_autoload(not a.off))

@@ -179,7 +179,7 @@ def _random_image(g, o, tol, how):
 _SVG_IDS = re.compile(r'\bid="[^"]*"|url\(#[^)]*\)|xlink:href="#[^"]*"')
 
 def _compare_svg(g, o, tol) -> Verdict:
-    if normalise_text(_SVG_IDS.sub('', g)) == normalise_text(_SVG_IDS.sub('', o)): return Verdict('match', kind='svg')
+    if g == o or normalise_text(_SVG_IDS.sub('', g)) == normalise_text(_SVG_IDS.sub('', o)): return Verdict('match', kind='svg')
     return Verdict('could-not-check', 'SVG drawings are not compared beyond equality', kind='svg')
 
 def _widget_name(s): return re.match(r'^\s*([A-Za-z_]\w*)\(', s or '')
