@@ -520,7 +520,7 @@ def format_info(info: DatasetInfo) -> str:
         im = imbalance(info.classes)
         if im: lines.append(f'  {im}')
     if info.kind == 'ratings':
-        lines.append(f'  ratings: ' + ', '.join(f'{k}: {v}' for k, v in list(info.classes.items())[:10]))
+        lines.append('  ratings: ' + ', '.join(f'{k}: {v}' for k, v in list(info.classes.items())[:10]))
     if info.image_sizes:
         s = info.image_sizes
         lines.append(f'  image sizes: min {_wh(s["min"])}, median {_wh(s["median"])}, max {_wh(s["max"])}')

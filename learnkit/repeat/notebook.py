@@ -362,7 +362,7 @@ def _pipeline_cells(plan, parts: Parts, dataset: str, notebook: str, base: str) 
              _code('\n'.join(imports))]
     if fixes:
         cells.append(_code('\n'.join(helpers + read)))
-        cells.append(_md(f'### What inspect found, fixed\n\nEach cell below fixes one problem `learnkit inspect` found, so the rest '
+        cells.append(_md('### What inspect found, fixed\n\nEach cell below fixes one problem `learnkit inspect` found, so the rest '
                          'runs on your data as it is.'))
         for _, md, c in fixes: cells += [_md(md), _code(c)]
         cells.append(_code('\n'.join(build)))

@@ -76,7 +76,6 @@ def format_diff(result: dict, max_todo: int = 40, show_code: bool = False) -> st
         qa = f"{x['answered']}/{x['questions']}" if x['questions'] else ''
         lines.append(f"{short_path(x['path'], w):<{w}}  {x['cells']:>5}  {x['written']:>7}  {x['ran']:>3}  {x['done']:>4}  {qa:>7}")
     started = {tuple(x['path']) for x in result['sections'] if x['written']}
-    by_ref = {c['ref']: c for c in result['cells']}
     todo = []
     for c in result['cells']:
         name = f"%%reproduce {c['ref']} (§{short_path(c['section'], 40)}, cell {c['position']} of {n})"

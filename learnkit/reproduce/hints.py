@@ -141,7 +141,7 @@ def masked(code: str) -> str:
     try: toks = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, IndentationError, SyntaxError): return ''
     lines = code.splitlines(True)
-    out, changed = [], False
+    changed = False
     for t in reversed(toks):  # from the end, so earlier positions stay valid
         if t.type in (tokenize.NUMBER, tokenize.STRING) and t.start[0] == t.end[0]:
             (r, c0), (_, c1) = t.start, t.end
@@ -166,7 +166,6 @@ def _placed(code: str) -> list:
 
 def _what(book: list, yours: list, i: int, j: int, i2: int, j2: int) -> str:
     "What the differing tokens `book[i:i2]` / `yours[j:j2]` are, in words: where to look."
-    seg = book[i:i2] or book[max(i-1, 0):i]
     kinds = {k for _, k, _, _ in book[i:i2]} | {k for _, k, _, _ in yours[j:j2]}
     in_brackets = {b for _, _, _, b in book[i:i2] + yours[j:j2]}
     window = [t for t, *_ in book[max(i-6, 0):i2 + 3]]
