@@ -114,18 +114,19 @@ def main():
     if a.book is not None: return book_main(a)
     import nbformat
     from learnkit.book.chapters import load_chapter
-    from learnkit.reproduce.compare import normalise_text, output_items
+    from learnkit.reproduce.values import normalise_text
+    from learnkit.reproduce.kinds import output_items
     from learnkit.reproduce.state import check_reproduction
     def check_notebooks(orig, repro):
         st = check_reproduction(orig, repro, record=False)
         return dict(cells=[dict(ref=c.ref, verdict=c.verdict, detail=c.detail) for c in st.cells if c.verdict],
-                    summary=st.progress['verdicts'])
+                    summary=st.progress.verdicts)
     d = Path(a.keep or tempfile.mkdtemp(prefix='lk-bench-repro-')); d.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     orig = execute(chapter_notebook(), d)
     op = d/'compare_tensors_chapter.ipynb'; nbformat.write(orig, str(op))
     ch = load_chapter(op)
-    scored = [c for c in ch.code_cells if any(k in ('text', 'stdout') for k, _ in output_items(c.outputs))]
+    scored = [c for c in ch.code_cells if any(i.kind in TEXTUAL for i in output_items(c.outputs))]
     v4 = nbformat.v4
     def repro(code_of):
         cells = []
@@ -163,7 +164,7 @@ def main():
     f_ok, n_f, _ = frac(rf, ('match', 'close'))
     # a mutation that leaves the printed output unchanged (e.g. `zip` truncating) cannot be flagged: leave it out
     mnb = {c.metadata['learnkit']['src']: c for c in mutated.cells if c.metadata.get('learnkit', {}).get('src')}
-    texts = lambda outs: [normalise_text(p) for k, p in output_items(outs) if k in ('text', 'stdout')]
+    texts = lambda outs: [normalise_text(i.payload) for i in output_items(outs) if i.kind in TEXTUAL]
     noop = {k for k, v in mutations.items() if v and texts(ch.cell(k).outputs) == texts(mnb[k].outputs)}
     mutated_ids = {k for k, v in mutations.items() if v} - noop
     m_ok, n_m, mcs = frac(rm, ('mismatch', 'shape-only'), mutated_ids)
@@ -174,8 +175,8 @@ def main():
         same = 0
         for c in scored:
             if c.id not in only: continue
-            g = [normalise_text(p) for k, p in output_items(c.outputs) if k in ('text', 'stdout')]
-            o = [normalise_text(p) for k, p in output_items(by[c.id].get('outputs', [])) if k in ('text', 'stdout')]
+            g = [normalise_text(i.payload) for i in output_items(c.outputs) if i.kind in TEXTUAL]
+            o = [normalise_text(i.payload) for i in output_items(by[c.id].get('outputs', [])) if i.kind in TEXTUAL]
             same += g == o
         return same / max(len(only), 1)
     ex_f = exact(d/'compare_tensors_faithful.ipynb', ids)
@@ -203,11 +204,34 @@ def _setup(c):
     from learnkit.reproduce.scaffold import setup_source
     return setup_source(c.source)
 
+TEXTUAL = ('text', 'number', 'tensor')  # the output kinds read as text (printed or returned)
+
+def is_random(cell, chapter) -> bool:
+    "Whether what the book's `cell` shows depends on an unseeded draw (the judge's own rule)."
+    from learnkit.reproduce.randomness import randomness_of
+    return randomness_of(cell, chapter).random
+
+def _kind(outputs) -> str:
+    "The kind of the first thing a cell shows (timing reports aside), as the judge reads it: what a mutation is counted under."
+    from learnkit.reproduce.kinds import output_items
+    return next((i.kind for i in output_items(outputs) if i.kind != 'timing'), 'nothing')
+
+def _which_item(code: str, mutated: str) -> bool:
+    "Whether the number the mutation changed stands inside `[...]`: an index or a slice bound, i.e. which item is shown."
+    for a, b in zip(code.split('\n'), mutated.split('\n')):
+        if a != b:
+            at = next(i for i, (x, y) in enumerate(zip(a, b)) if x != y)
+            return a[:at].count('[') > a[:at].count(']')
+    return False
+
 def _comparable(outputs):
     "What a cell shows, machine-independently, timing reports left out: to tell an output-changing mutation."
-    from learnkit.reproduce.compare import normalise_text, output_items, split_timing
+    from learnkit.reproduce.values import normalise_text
+    from learnkit.reproduce.kinds import output_items
     out = []
-    for k, p in output_items(split_timing(outputs)[0]):
+    for i in output_items(outputs):
+        k, p = i.kind, i.payload
+        if k == 'timing': continue
         if k == 'train': p = [dict(t, rows=[[x for x, c in zip(r, t['columns']) if c != 'time'] for r in t['rows']]) for t in p]
         out.append((k, normalise_text(p) if isinstance(p, str) and k != 'image' else p if k == 'image' else json.dumps(p, sort_keys=True, default=str)))
     return out
@@ -232,7 +256,6 @@ def _code_cells(ch) -> list: return [c for c in ch.cells if c.cell_type == 'code
 def run_chapter(key: str, d: Path, timeout: int):
     "Runs A (the book, offline), B (its code under %%reproduce) and M (numbers changed) of chapter `key`, saved in `d`."
     import nbformat
-    from learnkit.reproduce.compare import is_random
     from learnkit.book.chapters import load_chapter
     v4 = nbformat.v4
     ch = load_chapter(key)
@@ -272,7 +295,6 @@ MUTATIONS = 3  # per deterministic cell (each a different number); one per cell 
 
 def _mutations(c, ch, offline) -> list[str]:
     "The mutated versions of cell `c` that run M executes, each followed by the original with the same seed."
-    from learnkit.reproduce.compare import is_random
     if not (c.visible and c.kind not in ('setup', 'hidden') and c.id in offline): return []
     ms = [_book_mutate(c.code, k) for k in range(1 if is_random(c, ch) else MUTATIONS)]
     return [m for m in ms if m]
@@ -291,7 +313,8 @@ def _book(ch, d: Path):
 def score_chapter(key: str, d: Path) -> dict:
     "Judge the saved runs of chapter `key` in `d` with the current `judge_cell`."
     from learnkit.book.chapters import load_chapter
-    from learnkit.reproduce.compare import LEARNKIT_MIME, is_random, judge_cell
+    from learnkit.reproduce.judge import judge_cell
+    from learnkit.reproduce.verdict import LEARNKIT_MIME
     from learnkit.reproduce.rules import is_done
     ch = load_chapter(key)
     code = _code_cells(ch)
@@ -320,7 +343,12 @@ def score_chapter(key: str, d: Path) -> dict:
     # a random cell's mutation moves its output beyond noise when it moves it further than another draw of the original does
     beyond = [key for key in changed if key in noise_out and not err(noise_out[key])
               and _distance(mut_out[key], orig_out[key]) > _distance(noise_out[key], orig_out[key])]
-    return dict(key=ch.key, cells=len(book.code_cells), offline=len(offline),
+    per_kind = {}  # (kind, 'deterministic' | 'random', which item?) -> [caught, mutations]
+    for key in changed:
+        c = by_id[key[0]]
+        row = per_kind.setdefault(f"{_kind(c.outputs)}|{'random' if is_random(c, book) else 'deterministic'}|{int(_which_item(c.code, muts[key]))}", [0, 0])
+        row[0] += not is_done(caught[key].verdict); row[1] += 1
+    return dict(key=ch.key, cells=len(book.code_cells), offline=len(offline), per_kind=per_kind,
                 done=sum(is_done(v.verdict) for v in verdicts.values()),
                 kinds={k: sum(v.verdict == k for v in verdicts.values()) for k in sorted({v.verdict for v in verdicts.values()})},
                 not_done=[(c.id, c.code.splitlines()[0][:60], verdicts[c.id].line[:140]) for c in offline if not is_done(verdicts[c.id].verdict)],
@@ -333,7 +361,8 @@ def score_chapter(key: str, d: Path) -> dict:
 
 def _distance(a: list, b: list) -> float:
     "How far the outputs `a` are from `b`, with no verdict rule: inf when their kinds or wording differ, else the largest relative change of a number (1 - similarity for an image)."
-    from learnkit.reproduce.compare import image_similarity, split_numbers
+    from learnkit.reproduce.images import image_similarity
+    from learnkit.reproduce.values import split_numbers
     ca, cb = _comparable(a), _comparable(b)
     if [k for k, _ in ca] != [k for k, _ in cb]: return math.inf
     worst = 0.
@@ -382,6 +411,15 @@ def book_main(a) -> int:
     print(f"       output-changing mutations caught: {ca}/{mu} = {ca/max(mu,1):.1%} in all; deterministic cells {ca-rc}/{mu-rm} = "
           f"{(ca-rc)/max(mu-rm,1):.1%}; cells whose book value is random {rc}/{rm} = {rc/max(rm,1):.1%}, "
           f"of which moved further than another draw of the book's code moves: {bc}/{bn} = {bc/max(bn,1):.1%}")
+    kinds = {}
+    for r in rows:
+        for k, (c, n) in r.get('per_kind', {}).items():
+            kinds.setdefault(k, [0, 0]); kinds[k][0] += c; kinds[k][1] += n
+    print("       per output kind (book cell's first output), caught/mutations: all numbers | numbers inside [...] (which item is shown)")
+    for kind in sorted({k.split('|')[0] for k in kinds}):
+        for how in ('deterministic', 'random'):
+            a_, i_ = kinds.get(f'{kind}|{how}|0', [0, 0]), kinds.get(f'{kind}|{how}|1', [0, 0])
+            if a_[1] + i_[1]: print(f"         {kind:<8} {how:<13} {a_[0]+i_[0]:>3}/{a_[1]+i_[1]:<3} | {i_[0]:>3}/{i_[1]}")
     return 0 if done >= 0.95*off and ca - rc >= 0.95*(mu - rm) else 1
 
 if __name__ == '__main__': sys.exit(main())

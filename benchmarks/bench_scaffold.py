@@ -17,7 +17,7 @@ def main():
     files = sorted(Path(a.fastbook).glob('[0-9][0-9]_*.ipynb')) + sorted(Path(a.fastbook).glob('app_*.ipynb'))
     if not files: sys.exit(f'no chapters in {a.fastbook}; pass a fastbook clone or set LEARNKIT_FASTBOOK')
     import nbformat, PIL.Image  # imports are not what is measured
-    from learnkit import chapters
+    from learnkit.book import chapters
     from learnkit.reproduce.scaffold import write_scaffold
     out = Path(tempfile.mkdtemp())
 
