@@ -137,14 +137,16 @@ def main():
             cells.append(cell)
         return execute(v4.new_notebook(cells=cells), d)
     faithful = repro(lambda c: c.code)
-    # each mutated cell runs on the book's state: the original cell re-runs silently after it (no provenance, so
-    # `check` skips it); a mutation that makes the cell raise is replaced by one of an earlier number
+    # each mutated cell runs on the book's state: the original cell re-runs silently after it (no provenance, and its
+    # code hidden in a string: with the code itself, the aligner rightly read that cell as the second piece of a split
+    # and judged its empty output); a mutation that makes the cell raise is replaced by one of an earlier number
     def mutated_nb(muts):
         cells = []
         for c in ch.code_cells:
             cell = v4.new_code_cell(muts.get(c.id) or c.code); cell.metadata['learnkit'] = {'src': c.id}
             cells.append(cell)
-            if muts.get(c.id): cells.append(v4.new_code_cell('%%capture\n' + c.code))
+            # the original's code as one string, so the aligner can't take this cell for a piece of the mutated one
+            if muts.get(c.id): cells.append(v4.new_code_cell(f'%%capture\nexec({c.code!r})'))
         return execute(v4.new_notebook(cells=cells), d)
     tries = {c.id: 0 for c in scored}
     mutations = {c.id: mutate(c.code) for c in scored}
