@@ -230,22 +230,31 @@ def test_ctrl_c_during_start_up_is_one_line_and_exit_130(tmp_path, mod):
 @pytest.mark.slow
 def test_ctrl_c_at_any_moment_leaves_the_whole_file_or_none(tmp_path, fastbook):
     out = tmp_path/'out.ipynb'
-    codes = set()
-    for delay in (0.5, 0.8, 1.1, 1.4, 1.8, 2.5):
+    def scaffold(delay=None):
         if out.exists(): out.unlink()
+        t = time.perf_counter()
         p = subprocess.Popen([sys.executable, '-m', 'learnkit.cli', 'scaffold', str(fastbook/'02_production.ipynb'), '-o', str(out)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                              env=dict(os.environ, LEARNKIT_DATA_DIR=str(tmp_path/'lkdata')))
-        time.sleep(delay); p.send_signal(signal.SIGINT)
+        if delay is not None: time.sleep(delay); p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=120)
-        codes.add(p.returncode)
-        if p.returncode == 130:
+        return p.returncode, err, time.perf_counter() - t
+    for _ in range(2):  # how long the whole command takes on this machine, its caches warm: the moments below fall inside it
+        rc, err, whole = scaffold()
+        assert rc == 0, err
+    codes = set()
+    for part in (0.35, 0.5, 0.65, 0.8, 0.9):
+        rc, err, _ = scaffold(max(part*whole, 0.25))  # after Python's own start-up
+        codes.add(rc)
+        if rc == 130:
             assert err == 'learnkit: interrupted\n' and not out.exists()
+        elif rc == -signal.SIGINT:  # it landed as the interpreter shut down: at most the one line, the file whole or absent
+            assert err in ('', 'learnkit: interrupted\n') and (not out.exists() or json.loads(out.read_text())['cells'])
         else:
-            assert p.returncode == 0, err
+            assert rc == 0, err
             assert json.loads(out.read_text())['cells']  # whole
         assert [f.name for f in tmp_path.iterdir() if f.name not in ('lkdata', 'out.ipynb')] == []  # no temporary file
-    assert 130 in codes
+    assert 130 in codes, f'no interrupt landed while the command worked ({whole:.2f} s in all)'
 
 @pytest.mark.slow
 def test_a_closed_pipe_is_quiet(tmp_path):
