@@ -200,6 +200,47 @@ def test_diff_path_stays_light(tmp_path):
     r = subprocess.run([sys.executable, '-c', prog], capture_output=True, text=True, env={**__import__('os').environ, 'LEARNKIT_DATA_DIR': str(tmp_path/'d')})
     assert r.returncode == 0, r.stderr[-800:]
 
+_AGAIN = r'''
+import json, sys
+import learnkit.book.code as C, learnkit.reproduce.align as A
+def boom(*a, **k): raise AssertionError('worked out again in the second process')
+if sys.argv[2] == 'kept':  # everything the first process worked out must come from the store
+    A._pair_cells = boom
+    for m in (C._tokens_of, C._own_of, C._bound_of, C._free_of): m.fn = boom
+from learnkit.cli.main import main
+rc = main(['diff', 'demo', sys.argv[1], '--json'])
+print(json.dumps(sorted(m for m in sys.modules if m.startswith('learnkit.reproduce.'))), file=sys.stderr)
+sys.exit(rc)
+'''
+
+def test_a_second_diff_in_a_new_process_works_out_nothing_again(tmp_path):
+    "A command is a new process: the verdicts, the alignment and each cell's tokens and names come back from the store, and it prints the same."
+    import os
+    from learnkit.reproduce.scaffold import scaffold
+    demo = load_chapter('demo')
+    book = {c.id: c for c in demo.code_cells}
+    nb = scaffold(demo)
+    blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
+    for n, c in enumerate(blanks):
+        b = book[c['metadata']['learnkit']['src']]
+        c['source'], c['outputs'], c['execution_count'] = f'%%reproduce {b.id}\n{b.code}', copy.deepcopy(b.outputs), n + 1
+    blanks[1]['outputs'] = [dict(output_type='execute_result', data={'text/plain': '12345'}, metadata={}, execution_count=2)]
+    repro = write(tmp_path, nb, 'demo_reproduce.ipynb')
+    env = {**os.environ, 'LEARNKIT_DATA_DIR': str(tmp_path/'d')}
+    def run(how):
+        r = subprocess.run([sys.executable, '-c', _AGAIN, str(repro), how], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr[-1500:]
+        return json.loads(r.stdout), json.loads(r.stderr.strip().splitlines()[-1])
+    first, loaded = run('fresh')
+    assert 'learnkit.reproduce.judge' in loaded and first['progress']['done'] < first['progress']['ran']  # the wrong number is judged
+    again, loaded = run('kept')
+    assert again == first
+    assert 'learnkit.reproduce.judge' not in loaded  # every verdict was kept: the judge isn't even imported
+    blanks[-1]['source'] += '\n_ = 0'  # one cell edited: it is worked out and judged, the rest still kept
+    repro.write_text(json.dumps(nb))
+    edited, loaded = run('fresh')
+    assert 'learnkit.reproduce.judge' in loaded and edited['progress']['ran'] == first['progress']['ran']
+
 def test_huge_cell_is_bounded(tmp_path):
     big = '\n'.join(f'x{k} = f({k}, "{"a" * 30}")' for k in range(30_000))  # about 1.3 MB of code
     orig = notebook([dict(cell_type='markdown', source='# Big\n\n## One', metadata={}), code(big, n=1), code('y = 2', n=2)], chapter=None)

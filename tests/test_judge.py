@@ -237,15 +237,15 @@ def test_cells_are_numbered_as_jupyter_shows_them_and_foreign_refs_are_reported(
     assert "2 cells have a ref this chapter doesn't have; aligned by their code" in text
 
 def test_verdicts_are_kept_until_the_cell_changes(tmp_path, monkeypatch):
-    import learnkit.reproduce.state as S
+    import learnkit.reproduce.state as S, learnkit.reproduce.judge as J
     ch, nb = _scaffolded(tmp_path)
     book = {c.id: c for c in ch.code_cells}
     for n, c in enumerate(x for x in nb['cells'] if x['metadata'].get('learnkit', {}).get('kind') == 'blank'):
         b = book[c['metadata']['learnkit']['src']]
         c['source'], c['outputs'], c['execution_count'] = f'%%reproduce {b.id}\n{b.code}', copy.deepcopy(b.outputs), n + 1
     calls = []
-    real = S.judge_cell
-    monkeypatch.setattr(S, 'judge_cell', lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = J.judge_cell  # state imports it when a cell needs judging
+    monkeypatch.setattr(J, 'judge_cell', lambda *a, **k: calls.append(1) or real(*a, **k))
     first = S.reproduction_state(ch, nb).progress
     n = len(calls)
     assert n == len(ch.code_cells)

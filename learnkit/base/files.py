@@ -4,7 +4,7 @@
 
 # %% ../../nbs/base/02_files.ipynb #ba09ec2a
 from __future__ import annotations
-import errno, os, re, shutil, stat, tempfile
+import errno, os, re, stat  # shutil and tempfile load on a write: a read-only command doesn't pay for them
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +84,7 @@ def _replace_with(path: Path, fill, old=None) -> Path:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name[:40]}.', suffix='.tmp')
         with os.fdopen(fd, 'wb') as f:
             fill(f)
@@ -126,6 +127,7 @@ def backup_path(path) -> Path:
 def _copy(src: Path, dest: Path):
     "Copy `src` to `dest` atomically, with `src`'s permissions (a private file's backup stays private)."
     try:
+        import shutil
         with open(src, 'rb') as f: _replace_with(dest, lambda out: shutil.copyfileobj(f, out), os.fstat(f.fileno()))
     except OSError as e: raise os_error(e, src, 'back up') from None
 
@@ -158,6 +160,7 @@ def new_folder(path, force: bool = False):
         if not force: raise LearnkitError(f"{path} already exists; pass --force to replace it (the old folder is kept as a backup)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
         w = FolderWrite(path, Path(tempfile.mkdtemp(dir=path.parent, prefix=f'.{path.name[:40]}.', suffix='.tmp')))
     except OSError as e: raise os_error(e, path) from None
     try:
@@ -173,7 +176,9 @@ def new_folder(path, force: bool = False):
                 raise
         except OSError as e: raise os_error(e, path) from None
     finally:
-        if w.tmp.exists(): shutil.rmtree(w.tmp, ignore_errors=True)
+        if w.tmp.exists():
+            import shutil
+            shutil.rmtree(w.tmp, ignore_errors=True)
 
 def write_folder(path, files: dict, force: bool = False) -> tuple[Path, Path|None]:
     "Write `files` (relative name -> str or bytes) as the folder `path`, whole or not at all; an existing one needs `force` (kept as a backup)."

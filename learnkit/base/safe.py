@@ -58,10 +58,13 @@ _ESC_SEQ = re.compile(
     r'|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?'  # CSI: colours, cursor moves, clearing
     r'|\x1b[ -/]*[0-~]?')  # the rest: ESC c (reset), ESC 7, ESC ( B, ...
 _CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+_ASCII_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f]')  # what `_CONTROL` and `_ESC_SEQ` can match in ASCII text (an escape sequence starts with ESC)
 
 def terminal(s, inline: bool = False) -> str:
     "`s` safe to print on a terminal: escape sequences and control characters (newline and tab kept unless `inline`) removed."
-    s = _SURROGATE.sub('\ufffd', _CONTROL.sub('', _ESC_SEQ.sub('', '' if s is None else str(s))))
+    s = '' if s is None else str(s)
+    if not (s.isascii() and not _ASCII_CONTROL.search(s)):  # plain ASCII (a command's JSON) is safe as it is: one quick scan
+        s = _SURROGATE.sub('\ufffd', _CONTROL.sub('', _ESC_SEQ.sub('', s)))
     return ' '.join(s.split()) if inline else s
 
 # %% ../../nbs/base/03_safe.ipynb #7cc550ea

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/book/01_chapters.ipynb #bf549971
 from __future__ import annotations
-import difflib, hashlib, json, os, re
+import hashlib, json, os, re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +91,7 @@ def resolve(name) -> ChapterInfo:
     c = _by_file_stem(s)
     if c: return c
     names = [c.key for c in ALL_CHAPTERS] + [c.name for c in ALL_CHAPTERS]
+    import difflib  # here: only a name that matches no chapter needs it
     close = difflib.get_close_matches(low, [n.lower() for n in names], n=1, cutoff=0.5)
     if close:
         hit = next(c for c in ALL_CHAPTERS if close[0] in (c.key.lower(), c.name.lower()))
@@ -369,6 +370,7 @@ class Chapter:
         if ref.startswith('#') and ref[1:].isdigit() and int(ref[1:]) < len(self.cells): return self.cells[int(ref[1:])]
         for c in self.cells:
             if c.id == ref: return c
+        import difflib
         close = difflib.get_close_matches(ref, [c.id for c in self.cells if c.cell_type == 'code'], n=1, cutoff=0.6)
         hint = f'; did you mean {close[0]}?' if close else '; the refs are in the scaffold\'s `%%reproduce` lines'
         raise LearnkitError(f"no cell {ref!r} in chapter {self.key}{hint}")

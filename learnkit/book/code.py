@@ -4,14 +4,14 @@
 
 # %% ../../nbs/book/00_code.ipynb #f665e751
 from __future__ import annotations
-import ast, io, keyword, re, symtable, tokenize, warnings
+import ast, hashlib, io, json, keyword, re, symtable, tokenize, warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
 # %% auto #0
-__all__ = ['PYTHON_CELL_MAGICS', 'ISOLATED_CELL_MAGICS', 'CODE_LIMIT', 'source_text', 'cell_magic', 'python_source', 'parse',
-           'bound_names', 'used_names', 'free_names', 'own_names', 'imported_names', 'tokens', 'hides_result',
-           'same_code']
+__all__ = ['PYTHON_CELL_MAGICS', 'ISOLATED_CELL_MAGICS', 'CODE_LIMIT', 'FACTS_VERSION', 'source_text', 'cell_magic',
+           'python_source', 'parse', 'bound_names', 'used_names', 'free_names', 'own_names', 'imported_names', 'tokens',
+           'hides_result', 'facts_key', 'code_facts', 'remember_facts', 'same_code']
 
 # %% ../../nbs/book/00_code.ipynb #897910d7
 def source_text(source) -> str:
@@ -162,6 +162,21 @@ def parse(code) -> ast.Module|None:
     "The syntax tree of cell `code` (after `python_source`; a tree of its own, to change freely), or None when it isn't Python (or longer than `CODE_LIMIT`)."
     return _parsed(_translate(code).text)
 
+# %% ../../nbs/book/00_code.ipynb #11d4cfd2
+class _Kept:
+    "A memo of one fact per source text (the oldest of `maxsize` dropped first), which `remember_facts` can fill from a store."
+    def __init__(self, fn, maxsize: int = 4096): self.fn, self.maxsize, self.d = fn, maxsize, {}
+    def __call__(self, text: str):
+        v = self.d.get(text)
+        if v is None: v = self.put(text, self.fn(text))
+        return v
+    def put(self, text: str, v):
+        if len(self.d) >= self.maxsize: del self.d[next(iter(self.d))]
+        self.d[text] = v
+        return v
+    def cache_clear(self): self.d.clear()
+
+
 # %% ../../nbs/book/00_code.ipynb #38240548
 def _targets(node, out: set):
     "Add the names an assignment target `node` binds to `out`."
@@ -239,11 +254,16 @@ def _binds(stmts, out: set, isolated, top: bool):
 # %% ../../nbs/book/00_code.ipynb #e2cabe31
 def bound_names(code) -> set[str]:
     "The names running cell `code` may bind at top level, as `exec` (or IPython) binds them; empty when it isn't Python."
-    t = _translate(code)
+    return set(_bound_of(source_text(code)))  # kept per source (`_Kept`): the judge asks it of every chapter cell
+
+def _bound_names(text: str) -> frozenset:
+    t = _translate(text)
     tree = _tree(t)
     out = set()
     if tree is not None: _binds(tree.body, out, t.isolated, True)
-    return out
+    return frozenset(out)
+
+_bound_of = _Kept(_bound_names)
 
 # %% ../../nbs/book/00_code.ipynb #c793add3
 _IDENT = re.compile(r'[A-Za-z_]\w*')
@@ -283,9 +303,12 @@ def _module_reads(st) -> set:
 
 def free_names(code) -> set[str]:
     "The names cell `code` needs from before it: those read before the cell binds them (in function bodies: bound nowhere in it)."
-    t = _translate(code)
+    return set(_free_of(source_text(code)))  # kept per source, as `bound_names`
+
+def _free_names(text: str) -> frozenset:
+    t = _translate(text)
     tree = _tree(t)
-    if tree is None: return used_names(code)
+    if tree is None: return frozenset(used_names(text))
     everywhere = set()
     _binds(tree.body, everywhere, t.isolated, False)
     free, bound = set(), set()
@@ -293,7 +316,9 @@ def free_names(code) -> set[str]:
         late = isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))  # its body runs when called, after the cell's bindings
         free |= _module_reads(st) - bound - (everywhere if late else set())
         if st.lineno not in t.isolated: _binds([st], bound, t.isolated, True)
-    return free
+    return frozenset(free)
+
+_free_of = _Kept(_free_names)
 
 # %% ../../nbs/book/00_code.ipynb #cf16de31
 def _own(tree) -> tuple[set, set]:
@@ -309,7 +334,7 @@ def _own(tree) -> tuple[set, set]:
     return names, imported
 
 # %% ../../nbs/book/00_code.ipynb #b5ae7806
-@lru_cache(maxsize=4096)
+@_Kept
 def _own_of(text: str) -> tuple[frozenset, frozenset]:
     tree = _tree(_translate(text))
     return tuple(map(frozenset, _own(tree))) if tree is not None else (frozenset(), frozenset())
@@ -350,7 +375,7 @@ def tokens(code) -> list[tuple[str, str]]:
     "`(kind, text)` tokens of cell `code`, kind `n` name, `s` string, `o` other, `;` end of statement; comments, layout and a first-line cell magic dropped, IPython lines kept as their words."
     return list(_tokens_of(source_text(code)))  # kept per source: the aligner, the rules and the judge ask for the same cells
 
-@lru_cache(maxsize=4096)
+@_Kept
 def _tokens_of(code: str) -> tuple:
     t = _translate(code)
     lines = t.text.split('\n')
@@ -379,6 +404,37 @@ def hides_result(code) -> bool:
     "Does cell `code` end with `;` (comments aside), which tells IPython not to show the value of its last expression?"
     toks = tokens(code)
     return bool(toks) and toks[-1] == ('o', ';')
+
+# %% ../../nbs/book/00_code.ipynb #825c3d49
+FACTS_VERSION = 3  # raise it when `tokens`, `own_names`, `imported_names`, `bound_names` or `free_names` change for the same text: every kept fact is worked out again
+
+def facts_key(code) -> str:
+    "The key under which cell `code`'s facts (`code_facts`) are kept: a hash of its text and of `FACTS_VERSION`."
+    return hashlib.sha1(f'{FACTS_VERSION}\x00{source_text(code)}'.encode('utf-8', 'surrogatepass')).hexdigest()
+
+def code_facts(code) -> str:
+    "Cell `code`'s tokens and the names it introduces, imports, binds and needs, as JSON text for a store to keep (worked out now if not yet)."
+    s = source_text(code)
+    names, imported = _own_of(s)
+    toks = _tokens_of(s)  # kept as a string of kinds and a list of texts: a store's text reads back 10x quicker than pairs
+    return json.dumps([''.join(k for k, _ in toks), [x for _, x in toks], sorted(names), sorted(imported), sorted(_bound_of(s)), sorted(_free_of(s))])
+
+def _strs(xs) -> bool: return isinstance(xs, list) and all(isinstance(x, str) for x in xs)
+_KINDS = frozenset('nso;')  # the kinds `tokens` gives
+
+def remember_facts(code, kept: str) -> bool:
+    "Take `kept`, the `code_facts(code)` of an earlier process, so `code` isn't tokenised or parsed again here; False (nothing taken) when it doesn't read as facts."
+    try: kinds, texts, *names = json.loads(kept)
+    except (TypeError, ValueError): return False
+    if not (isinstance(kinds, str) and not set(kinds) - _KINDS and _strs(texts) and len(kinds) == len(texts)
+            and len(names) == 4 and all(map(_strs, names))):
+        return False
+    s = source_text(code)
+    own, imported, bound, free = map(frozenset, names)
+    _tokens_of.put(s, tuple(zip(kinds, texts)))
+    _own_of.put(s, (own, imported))
+    _bound_of.put(s, bound); _free_of.put(s, free)
+    return True
 
 # %% ../../nbs/book/00_code.ipynb #e53b1080
 def same_code(a, b) -> bool:

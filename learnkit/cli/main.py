@@ -62,8 +62,8 @@ def _named(argv) -> str|None:
     return next((w for w in argv if not w.startswith('-')), None)
 
 def parser(only: str|None = None):
-    """The `learnkit` argument parser; with `only`, just that subcommand gets its arguments (the others are listed by name
-    and help): a command then loads its own layer and nothing else (`plan`'s arguments alone import the study layer)."""
+    """The `learnkit` argument parser; with `only` (a subcommand's name), that subcommand alone is built (for a name it does
+    not know, all of them): a command then loads its own layer and nothing else (`plan`'s arguments alone import the study layer)."""
     from learnkit import __version__
     P = _parser_class()
     p = P(prog='learnkit', description='A study companion for the fastai book.')
@@ -71,8 +71,9 @@ def parser(only: str|None = None):
     sub = p.add_subparsers(dest='command', metavar='COMMAND', parser_class=P)
     cmds = commands()
     for name, (help, f) in cmds.items():
+        if only in cmds and name != only: continue  # a named command parses its own arguments only: the others cost time, not help
         sp = sub.add_parser(name, help=help, description=help)
-        if only is None or only == name or only not in cmds: f.args(sp)
+        f.args(sp)
         sp.set_defaults(func=f)
     return p
 

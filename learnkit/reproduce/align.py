@@ -4,14 +4,14 @@
 
 # %% ../../nbs/reproduce/04_align.ipynb #0d4eeddb
 from __future__ import annotations
-import builtins, hashlib, keyword, re
+import builtins, hashlib, json, keyword, re
 from collections import Counter
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, asdict, fields, replace
 from ..book.code import own_names, python_source, tokens
 from .rules import reproduce_ref
 
 # %% auto #0
-__all__ = ['STATUSES', 'code_similarity', 'align', 'Pair', 'pair_cells']
+__all__ = ['STATUSES', 'ALIGN_VERSION', 'code_similarity', 'align', 'Pair', 'pairing_key', 'pair_cells', 'remember_pairs']
 
 # %% ../../nbs/reproduce/04_align.ipynb #60b758e4
 _MAX_CHARS = 20_000
@@ -245,19 +245,46 @@ class Pair:
     last: bool = True  # this pair's learner outputs stand for the book cell
     def to_dict(self) -> dict: return asdict(self)
 
-_PAIRED = {}  # the last alignments, by what they depend on: a panel refresh of an unchanged notebook aligns nothing again
+ALIGN_VERSION = 1  # raise it when a change to the aligner changes its pairs for the same cells: every kept alignment is worked out again
 
-def pair_cells(orig_cells: list, repro_cells: list, unwritten=()) -> list[Pair]:
-    "Align `orig_cells` (the book's, `Cell`s or dicts) with `repro_cells` (dicts); cells at positions in `unwritten` pair with nothing."
-    h = hashlib.sha1()
+_PAIRED = {}  # the last alignments, by `pairing_key`: a panel refresh of an unchanged notebook aligns nothing again
+
+def pairing_key(orig_cells: list, repro_cells: list, unwritten=()) -> str:
+    "A hash of everything `pair_cells(orig_cells, repro_cells, unwritten)` depends on: the key its pairs are kept under."
+    h = hashlib.sha1(f'{ALIGN_VERSION}'.encode())
     for i, c in enumerate(orig_cells): h.update(repr((_field(c, 'id'), _field(c, 'index', i), _source(c))).encode('utf-8', 'replace'))
     h.update(b'\x00')
     for c in repro_cells: h.update(repr((_source(c), _provenance(c))).encode('utf-8', 'replace'))
-    key = (h.hexdigest(), tuple(sorted(unwritten)))
-    if key not in _PAIRED:
-        if len(_PAIRED) >= 16: _PAIRED.pop(next(iter(_PAIRED)))
-        _PAIRED[key] = _pair_cells(orig_cells, repro_cells, unwritten)
+    h.update(repr(sorted(unwritten)).encode())
+    return h.hexdigest()
+
+def _keep(key: str, pairs: list):
+    if len(_PAIRED) >= 16: _PAIRED.pop(next(iter(_PAIRED)))
+    _PAIRED[key] = pairs
+
+def pair_cells(orig_cells: list, repro_cells: list, unwritten=()) -> list[Pair]:
+    "Align `orig_cells` (the book's, `Cell`s or dicts) with `repro_cells` (dicts); cells at positions in `unwritten` pair with nothing."
+    key = pairing_key(orig_cells, repro_cells, unwritten)
+    if key not in _PAIRED: _keep(key, _pair_cells(orig_cells, repro_cells, unwritten))
     return [replace(p) for p in _PAIRED[key]]  # copies: a caller may change its rows
+
+def _position(x, n: int) -> bool: return x is None or (type(x) is int and 0 <= x < n)
+
+def remember_pairs(key: str, kept: str, n_orig: int, n_repro: int) -> bool:
+    """Take `kept` (JSON of `Pair.to_dict` rows, from a store) as the pairs of `pairing_key` `key`, so a new process aligns nothing
+    again; False (nothing taken) when it doesn't read as pairs of `n_orig` book cells and `n_repro` learner cells."""
+    try: rows = json.loads(kept)
+    except (TypeError, ValueError): return False
+    names = [f.name for f in fields(Pair)]
+    if not (isinstance(rows, list) and all(isinstance(r, dict) and list(r) == names for r in rows)): return False
+    try: pairs = [Pair(**r) for r in rows]
+    except TypeError: return False
+    if not all(_position(p.i, n_orig) and _position(p.j, n_repro) and (p.i, p.j) != (None, None) and p.status in STATUSES
+               and p.link in (None, 'split', 'merge') and (p.by is None or isinstance(p.by, str)) and isinstance(p.last, bool)
+               and (p.similarity is None or type(p.similarity) in (int, float)) for p in pairs):
+        return False
+    _keep(key, pairs)
+    return True
 
 def _pair_cells(orig_cells: list, repro_cells: list, unwritten=()) -> list[Pair]:
     from learnkit.book.chapters import stable_ids

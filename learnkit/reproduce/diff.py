@@ -4,14 +4,13 @@
 
 # %% ../../nbs/reproduce/08_diff.ipynb #86153c73
 from __future__ import annotations
-import html, json, re
+import json, re
 from collections import Counter
 from ..base.safe import html_text
 from ..book.code import cell_magic, source_text
 from .rules import SYMBOLS, Tolerance, is_failure
 from .align import STATUSES
 from .verdict import is_learnkit_output
-from .goals import goal_of
 from .state import Progress, ReproductionState, load_reproduction, reproduction_state
 from .text import format_progress, short_path
 from ..store.attempts import record_progress
@@ -29,8 +28,8 @@ def diff_notebooks(original, reproduction, tol: Tolerance = Tolerance(), store=N
     "Align `reproduction` (path or notebook dict) with chapter `original` (name like `4`/`demo`, path, or `Chapter`); `record` its progress."
     from learnkit.book.chapters import Chapter, load_chapter
     ch = original if isinstance(original, Chapter) else load_chapter(original)
-    nb, _ = load_reproduction(reproduction)
     st = reproduction_state(ch, reproduction, store, tol)
+    nb = st.notebook  # read once, by the state
     counts = Counter(p['status'] for p in st.pairs)
     summary = dict(chapter=st.chapter, title=st.title, original=st.original, reproduction=st.reproduction,
                    status={k: counts.get(k, 0) for k in STATUSES})
@@ -53,6 +52,7 @@ def _first_line(src: str, n: int = 60) -> str:
     return s if len(s) <= n else s[:n-3] + '...'
 
 def _goal(ch, ref: str) -> str:
+    from learnkit.reproduce.goals import goal_of  # here: `--json` shows no goals, and goals need the judge's output kinds
     return goal_of(ch.cell(ref), ch) if ch is not None else ''
 
 def _book(result):

@@ -6,16 +6,15 @@
 from __future__ import annotations
 import json
 from collections import Counter
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from ..base.core import LearnkitError
 from ..base.files import read_bytes
 from .rules import VERDICTS, Tolerance, answered, is_done, parse_reproduce_line, reproduce_ref, written
 from ..book.chapters import Chapter, check_notebook, load_chapter, resolve
-from .align import pair_cells
-from .verdict import Verdict, is_learnkit_output
-from .judge import judge_cell, verdict_key
-from .hints import hint
+from .align import pair_cells, pairing_key, remember_pairs
+from .verdict import Verdict, is_learnkit_output, verdict_keys
+from ..book.code import code_facts, facts_key, remember_facts
 from ..store.attempts import code_hash, hints_taken, ran_codes, record_progress
 from ..store.db import get_store
 
@@ -52,7 +51,8 @@ class CellState:
     def ran(self) -> bool: return self.stage == 'ran'
     @property
     def done(self) -> bool: return is_done(self.verdict)
-    def to_dict(self) -> dict: return dict(asdict(self), section=list(self.section), done=self.done, number=self.number)
+    def to_dict(self) -> dict:  # its fields are plain values: a copy of them, not `asdict`'s deep walk (a diff has a row per cell)
+        return dict(vars(self), section=list(self.section), repro=list(self.repro), done=self.done, number=self.number)
 
 @dataclass
 class QuestionState:
@@ -61,7 +61,7 @@ class QuestionState:
     number: int
     section: tuple
     answered: bool = False
-    def to_dict(self) -> dict: return dict(asdict(self), section=list(self.section))
+    def to_dict(self) -> dict: return dict(vars(self), section=list(self.section))
 
 @dataclass
 class SectionState:
@@ -80,7 +80,7 @@ class SectionState:
     def progress(self) -> SectionProgress:
         "The section's row of the `Progress` record."
         return SectionProgress(self.path, self.cells, self.written, self.ran, self.done)
-    def to_dict(self) -> dict: return dict(asdict(self), path=list(self.path))
+    def to_dict(self) -> dict: return dict(vars(self), path=list(self.path), verdicts=dict(self.verdicts))
 
 # %% ../../nbs/reproduce/05_state.ipynb #f5571303
 PROGRESS_VERSION = 1
@@ -149,6 +149,7 @@ class ReproductionState:
     pairs: list = field(default_factory=list)  # the alignment rows as dicts (book index, reproduction index, status ...)
     hints: int = 0  # the scaffold's hint level
     notes: list = field(default_factory=list)  # what the learner should know about how the notebook was read
+    notebook: dict|None = field(default=None, repr=False, compare=False)  # the reproduction as read, for the renderers (not in `to_dict`)
 
     @property
     def progress(self) -> Progress:
@@ -256,7 +257,9 @@ def _hint_of(book: dict, c: dict, level) -> str|None:
     if level not in (1, 2, 3): return None
     ref = _lk(c).get('src') or reproduce_ref(_src(c))
     oc = book.get(ref)
-    return hint(oc, level) if oc is not None else None
+    if oc is None: return None
+    from learnkit.reproduce.hints import hint  # here: only a scaffold with hints needs them
+    return hint(oc, level)
 
 def _cell_tol(c: dict, tol: Tolerance) -> Tolerance:
     first = _src(c).lstrip('\n').split('\n', 1)[0]
@@ -308,17 +311,39 @@ def _sections(ch, cells: list, qs: list) -> list:
     return out
 
 # %% ../../nbs/reproduce/05_state.ipynb #76264453
-def _judged(book_cell, outputs, tol, chapter, code, numbers, store) -> Verdict:
-    "`judge_cell`'s verdict, from the store's verdict cache when this cell was judged on the same things before."
-    key = verdict_key(book_cell, outputs, tol, chapter, code, numbers)
-    kept = store.cache_get('verdict', key)
-    if kept is not None:
-        try: v = Verdict.from_dict(json.loads(kept))
-        except ValueError: v = None
-        if v is not None: return v
-    v = judge_cell(book_cell, outputs, tol, chapter, code=code, numbers=numbers)
-    store.cache_put('verdict', key, json.dumps(v.to_dict()))
-    return v
+def _kept_verdict(text: str) -> Verdict|None:
+    try: return Verdict.from_dict(json.loads(text))
+    except ValueError: return None
+
+def _judged(todo: list, chapter, numbers: dict, store) -> list[Verdict]:
+    "`judge_cell`'s verdict on each `(book_cell, outputs, tol, code)` of `todo`, from the store's verdict cache for a cell judged on the same things before."
+    keys = verdict_keys(todo, chapter, numbers)
+    kept = store.cache_get_many('verdict', keys)
+    out, new = [], {}
+    for key, (oc, outs, tol, code) in zip(keys, todo):
+        v = _kept_verdict(kept[key]) if key in kept else None
+        if v is None:
+            from learnkit.reproduce.judge import judge_cell  # here: a diff of cells judged before needs none of the judge
+            v = judge_cell(oc, outs, tol, chapter, code=code, numbers=numbers)
+            new[key] = json.dumps(v.to_dict())
+        out.append(v)
+    store.cache_put_many('verdict', new)
+    return out
+
+def _paired(store, ocells: list, rcells: list, unwritten) -> list:
+    "`pair_cells` of the book's and the learner's cells, from the store's kept alignment when the same cells were aligned before."
+    key = pairing_key(ocells, rcells, unwritten)
+    kept = store.cache_get_many('pairs', [key])
+    if key in kept and remember_pairs(key, kept[key], len(ocells), len(rcells)): return pair_cells(ocells, rcells, unwritten)
+    pairs = pair_cells(ocells, rcells, unwritten)
+    store.cache_put_many('pairs', {key: json.dumps([p.to_dict() for p in pairs])})
+    return pairs
+
+def _recall_code(store, sources: list) -> dict:
+    "Fill `book.code`'s per-source facts from the store; the keys of the `sources` it did not have, to keep once worked out."
+    keys = {facts_key(s): s for s in sources}
+    kept = store.cache_get_many('code', keys)
+    return {k: s for k, s in keys.items() if not (k in kept and remember_facts(s, kept[k]))}
 
 # %% ../../nbs/reproduce/05_state.ipynb #cbe94209
 def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance()) -> ReproductionState:
@@ -332,9 +357,12 @@ def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance
     rcells = [nb['cells'][k] for k in rpos]
     unknown = _check_refs(ch, rcells, name)
     level = _lk(nb).get('hints')
-    pairs = pair_cells(ocells, rcells, _unwritten(ch, rcells, level))
-    _check_plausible(ch, name, pairs)
     store = store or get_store()
+    # a command is a new process: the tokens and names of the cells it read last time come from the store
+    todo_code = _recall_code(store, [c.source for c in ocells] + [_src(c) for c in rcells])
+    pairs = _paired(store, ocells, rcells, _unwritten(ch, rcells, level))
+    store.cache_put_many('code', {k: code_facts(s) for k, s in todo_code.items()})
+    _check_plausible(ch, name, pairs)
     help_, ran_code = hints_taken(ch.key, store), ran_codes(ch.key, store)
     visible = {c.index: k for k, c in enumerate(ch.code_cells)}
     cells = [CellState(c.id, c.index, k+1, tuple(c.section)) for k, c in enumerate(ch.code_cells)]
@@ -356,8 +384,8 @@ def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance
             if ran: todo.append((cs, oc, rc, rows[-1]))
         elif cs.status == 'missing': cs.status = p.status
     numbers = {c.ref: c.repro[-1] + 1 for c in cells if c.repro}  # the number Jupyter shows for the learner's cell
-    for cs, oc, rc, row in todo:
-        v = _judged(oc, rc.get('outputs') or [], _cell_tol(rc, tol), ch, _src(rc), numbers, store)
+    verdicts = _judged([(oc, rc.get('outputs') or [], _cell_tol(rc, tol), _src(rc)) for cs, oc, rc, row in todo], ch, numbers, store)
+    for (cs, oc, rc, row), v in zip(todo, verdicts):
         cs.verdict, cs.detail = v.verdict, v.detail
         row['verdict'] = v.verdict
     for c in cells:
@@ -366,7 +394,7 @@ def reproduction_state(chapter, notebook, store=None, tol: Tolerance = Tolerance
     qs = _questions(ch, nb)
     notes = [f"{unknown} cell{'s have' if unknown > 1 else ' has'} a ref this chapter doesn't have; aligned by {'their' if unknown > 1 else 'its'} code"] if unknown else []
     return ReproductionState(ch.key, ch.title, str(ch.path) if ch.path else ch.key, name, tol, cells, qs, _sections(ch, cells, qs),
-                             rows, level if level in (1, 2, 3) else 0, notes)
+                             rows, level if level in (1, 2, 3) else 0, notes, nb)
 
 # %% ../../nbs/reproduce/05_state.ipynb #f93b667c
 def check_reproduction(original, reproduction, tol: Tolerance = Tolerance(), store=None, record: bool = True) -> ReproductionState:

@@ -4,12 +4,14 @@
 
 # %% ../../nbs/reproduce/01a_verdict.ipynb #01ee4413
 from __future__ import annotations
+import hashlib, json
 from dataclasses import dataclass
 from ..base.core import LearnkitError
-from .rules import SYMBOLS, VERDICTS, is_done
+from .rules import SYMBOLS, VERDICTS, Tolerance, is_done
 
 # %% auto #0
-__all__ = ['VERDICT_VERSION', 'LEARNKIT_MIME', 'Verdict', 'is_learnkit_output']
+__all__ = ['VERDICT_VERSION', 'LEARNKIT_MIME', 'JUDGE_VERSION', 'Verdict', 'is_learnkit_output', 'chapter_digest', 'verdict_keys',
+           'verdict_key']
 
 # %% ../../nbs/reproduce/01a_verdict.ipynb #8ae81044
 VERDICT_VERSION = 2
@@ -57,3 +59,27 @@ def is_learnkit_output(output: dict) -> bool:
     if LEARNKIT_MIME in (output.get('data') or {}): return True
     md = output.get('metadata')
     return isinstance(md, dict) and bool(md.get('learnkit'))
+
+# %% ../../nbs/reproduce/01a_verdict.ipynb #6fb8769e
+JUDGE_VERSION = 1  # raise it when a change to the judge (`reproduce.judge`) changes verdicts: every kept verdict is then judged again
+
+def _digest(x) -> str: return hashlib.sha256(json.dumps(x, sort_keys=True, default=str).encode()).hexdigest()
+
+_CHAPTER_DIGESTS = {}
+
+def chapter_digest(chapter) -> str:
+    "A hash of `chapter`'s code cells in order: what randomness and the names defined above depend on."
+    hit = _CHAPTER_DIGESTS.get(id(chapter))
+    if hit and hit[0] is chapter: return hit[1]
+    d = _digest([c.code for c in chapter.cells if c.cell_type == 'code']) if chapter is not None else ''
+    _CHAPTER_DIGESTS[id(chapter)] = (chapter, d)
+    return d
+
+def verdict_keys(todo: list, chapter=None, numbers: dict|None = None) -> list[str]:
+    "The key of each `(book_cell, outputs, tol, code)` of `todo`, judged in `chapter` with the learner's cell `numbers`: what they share is hashed once."
+    shared = _digest([JUDGE_VERSION, chapter_digest(chapter) if chapter is not None else '', sorted((numbers or {}).items())])
+    return [_digest([shared, c.id, c.code, c.outputs, outputs, tol.to_dict(), code]) for c, outputs, tol, code in todo]
+
+def verdict_key(book_cell, outputs: list, tol: Tolerance, chapter=None, code: str|None = None, numbers: dict|None = None) -> str:
+    "The key under which `judge_cell(book_cell, outputs, tol, chapter, code, numbers)`'s verdict is kept."
+    return verdict_keys([(book_cell, outputs, tol, code)], chapter, numbers)[0]

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/store/00_db.ipynb #f199e302
 from __future__ import annotations
-import json, os, re, sqlite3, sys, tempfile, threading, time
+import json, os, re, sqlite3, sys, threading, time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -13,7 +13,7 @@ from ..base import clock
 from ..base.files import atomic_write, check_target, read_bytes, write_new
 
 # %% auto #0
-__all__ = ['MIGRATIONS', 'NotSaved', 'Store', 'open_store', 'get_store', 'reset_store', 'export_snapshot']
+__all__ = ['MIGRATIONS', 'CACHE_KEEP', 'NotSaved', 'Store', 'open_store', 'get_store', 'reset_store', 'export_snapshot']
 
 # %% ../../nbs/store/00_db.ipynb #eec63dd1
 MIGRATIONS = [
@@ -46,6 +46,8 @@ MIGRATIONS = [
 
 # %% ../../nbs/store/00_db.ipynb #0df7d74c
 _SURROGATE = re.compile('[\ud800-\udfff]')
+_CHUNK = 500  # keys per query: below SQLite's oldest limit on bound parameters (999)
+CACHE_KEEP = 20_000  # kept results per kind (verdicts, code facts): the oldest are dropped beyond it
 
 def _encode(v):
     if isinstance(v, (dict, list, tuple)): return json.dumps(v, default=str)
@@ -212,12 +214,31 @@ class Store:
 
     def cache_get(self, kind: str, key: str) -> str|None:
         "The value kept for `key` of `kind` (see `cache_put`), or None."
-        r = self._read('SELECT value FROM cache WHERE kind=? AND key=?', (kind, key))
-        return r[0]['value'] if r else None
+        return self.cache_get_many(kind, [key]).get(key)
+
+    def cache_get_many(self, kind: str, keys) -> dict[str, str]:
+        "The values kept for those of `keys` of `kind` that have one, by key: a few queries for many keys."
+        keys, out = list(dict.fromkeys(keys)), {}
+        for k in range(0, len(keys), _CHUNK):
+            part = keys[k:k+_CHUNK]
+            out.update((r['key'], r['value']) for r in self._read(f'SELECT key, value FROM cache WHERE kind=? AND key IN ({",".join("?" * len(part))})', (kind, *part)))
+        return out
 
     def cache_put(self, kind: str, key: str, value: str) -> None:
         "Keep `value` (text, e.g. JSON) for `key` of `kind`: a result that depends only on what `key` hashes (nothing on a read-only store)."
-        self._save('INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?)', (kind, key, _encode(value), clock.now()))
+        self.cache_put_many(kind, {key: value})
+
+    def cache_put_many(self, kind: str, values: dict, keep: int = CACHE_KEEP) -> None:
+        "Keep every value of `values` under its key of `kind` in one transaction, and only the `keep` newest of `kind` (nothing on a read-only store)."
+        if self.read_only or not values: return
+        now = clock.now()
+        try:
+            with self.write() as con:
+                con.executemany('INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?)', [(kind, k, _encode(v), now) for k, v in values.items()])
+                n = con.execute('SELECT count(*) FROM cache WHERE kind=?', (kind,)).fetchone()[0]
+                if n > keep:  # a kept result is only worth its disk while it may be asked for again: the oldest go first
+                    con.execute('DELETE FROM cache WHERE kind=? AND key IN (SELECT key FROM cache WHERE kind=? ORDER BY time LIMIT ?)', (kind, kind, n - keep))
+        except NotSaved: pass
 
     def close(self):
         with self._lock: self.con.close()
@@ -310,6 +331,7 @@ def export_snapshot(store: Store, dest, force: bool = False) -> Path:
     if dest.exists():
         old = _counts(dest)
         if old is None: raise LearnkitError(f"{dest} is not a learnkit database; it was left as it is: export to a new file or a folder")
+    import tempfile  # here: every command opens the store, few export it
     with tempfile.TemporaryDirectory(prefix='learnkit-export-') as td:
         tmp = Path(td)/'snapshot.db'
         out = sqlite3.connect(tmp)
