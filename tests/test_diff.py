@@ -208,7 +208,7 @@ if sys.argv[2] == 'kept':  # everything the first process worked out must come f
     A._pair_cells = boom
     for m in (C._tokens_of, C._own_of, C._bound_of, C._free_of): m.fn = boom
 from learnkit.cli.main import main
-rc = main(['diff', 'demo', sys.argv[1], '--json'])
+rc = main(['diff', 'demo', sys.argv[1]] + sys.argv[3:])
 print(json.dumps(sorted(m for m in sys.modules if m.startswith('learnkit.reproduce.'))), file=sys.stderr)
 sys.exit(rc)
 '''
@@ -223,19 +223,23 @@ def test_a_second_diff_in_a_new_process_works_out_nothing_again(tmp_path):
     blanks = [c for c in nb['cells'] if c['metadata'].get('learnkit', {}).get('kind') == 'blank']
     for n, c in enumerate(blanks):
         b = book[c['metadata']['learnkit']['src']]
-        c['source'], c['outputs'], c['execution_count'] = f'%%reproduce {b.id}\n{b.code}', copy.deepcopy(b.outputs), n + 1
+        if n != 3: c['source'], c['outputs'], c['execution_count'] = f'%%reproduce {b.id}\n{b.code}', copy.deepcopy(b.outputs), n + 1
     blanks[1]['outputs'] = [dict(output_type='execute_result', data={'text/plain': '12345'}, metadata={}, execution_count=2)]
     repro = write(tmp_path, nb, 'demo_reproduce.ipynb')
     env = {**os.environ, 'LEARNKIT_DATA_DIR': str(tmp_path/'d')}
-    def run(how):
-        r = subprocess.run([sys.executable, '-c', _AGAIN, str(repro), how], capture_output=True, text=True, env=env, timeout=120)
+    def run(how, *args):
+        r = subprocess.run([sys.executable, '-c', _AGAIN, str(repro), how, *(args or ['--json'])], capture_output=True, text=True, env=env, timeout=120)
         assert r.returncode == 0, r.stderr[-1500:]
-        return json.loads(r.stdout), json.loads(r.stderr.strip().splitlines()[-1])
+        return json.loads(r.stdout) if not args else r.stdout, json.loads(r.stderr.strip().splitlines()[-1])
     first, loaded = run('fresh')
     assert 'learnkit.reproduce.judge' in loaded and first['progress']['done'] < first['progress']['ran']  # the wrong number is judged
     again, loaded = run('kept')
     assert again == first
     assert 'learnkit.reproduce.judge' not in loaded  # every verdict was kept: the judge isn't even imported
+    text, loaded = run('fresh', '--show-code')  # the text form: goal lines for the cells to do, worked out once and kept
+    assert 'learnkit.reproduce.goals' in loaded and 'differs at “12345”' in text and 'missing ' in text
+    again_text, loaded = run('kept', '--show-code')
+    assert again_text == text and 'learnkit.reproduce.goals' not in loaded and 'learnkit.reproduce.judge' not in loaded
     blanks[-1]['source'] += '\n_ = 0'  # one cell edited: it is worked out and judged, the rest still kept
     repro.write_text(json.dumps(nb))
     edited, loaded = run('fresh')

@@ -11,7 +11,7 @@ from ..book.code import cell_magic, source_text
 from .rules import SYMBOLS, Tolerance, is_failure
 from .align import STATUSES
 from .verdict import is_learnkit_output
-from .state import Progress, ReproductionState, load_reproduction, reproduction_state
+from .state import Progress, ReproductionState, kept_goals, load_reproduction, reproduction_state
 from .text import format_progress, short_path
 from ..store.attempts import record_progress
 
@@ -51,9 +51,9 @@ def _first_line(src: str, n: int = 60) -> str:
     s = (lines[0].strip() if lines else '') + (' ...' if len(lines) > 1 else '')
     return s if len(s) <= n else s[:n-3] + '...'
 
-def _goal(ch, ref: str) -> str:
-    from learnkit.reproduce.goals import goal_of  # here: `--json` shows no goals, and goals need the judge's output kinds
-    return goal_of(ch.cell(ref), ch) if ch is not None else ''
+def _goals(ch, refs: list) -> dict:
+    "The goal line of each book cell of `refs`, kept in the store (`state.kept_goals`): `--json` shows none, and most are as last time."
+    return kept_goals(ch, refs) if ch is not None else {}
 
 def _book(result):
     "The `Chapter` and reproduction notebook behind `result`, re-read when it came from JSON."
@@ -76,14 +76,16 @@ def format_diff(result: dict, max_todo: int = 40, show_code: bool = False) -> st
         qa = f"{x['answered']}/{x['questions']}" if x['questions'] else ''
         lines.append(f"{short_path(x['path'], w):<{w}}  {x['cells']:>5}  {x['written']:>7}  {x['ran']:>3}  {x['done']:>4}  {qa:>7}")
     started = {tuple(x['path']) for x in result['sections'] if x['written']}
+    goals = _goals(ch, [c['ref'] for c in result['cells'] if (c['stage'] == 'untouched' and tuple(c['section']) in started)
+                        or (c['verdict'] and c['verdict'] != 'no-goal' and not c['done'] and not c['detail'])])
     todo = []
     for c in result['cells']:
         name = f"%%reproduce {c['ref']} (§{short_path(c['section'], 40)}, cell {c['position']} of {n})"
         code = f"\n      book: {_first_line(ch.cell(c['ref']).source)}" if show_code else ''
         if c['stage'] == 'untouched':
-            if tuple(c['section']) in started: todo.append(f"  {'missing':<16} {name}: {_goal(ch, c['ref'])}{code}")
+            if tuple(c['section']) in started: todo.append(f"  {'missing':<16} {name}: {goals.get(c['ref'], '')}{code}")
         elif c['verdict'] and c['verdict'] not in ('no-goal',) and not c['done']:
-            todo.append(f"  {SYMBOLS[c['verdict']] + ' ' + c['verdict']:<16} {name}, your cell {c['repro'][-1] + 1}: {c['detail'] or _goal(ch, c['ref'])}{code}")
+            todo.append(f"  {SYMBOLS[c['verdict']] + ' ' + c['verdict']:<16} {name}, your cell {c['repro'][-1] + 1}: {c['detail'] or goals.get(c['ref'], '')}{code}")
         elif c['status'] == 'moved': todo.append(f"  {'moved':<16} {name}, your cell {c['repro'][-1] + 1}: out of the chapter's order")
         elif c['stage'] == 'written': todo.append(f"  {'not run':<16} {name}, your cell {c['repro'][-1] + 1}")
     untouched = [x for x in rows if x['cells'] and not x['written']]
@@ -146,7 +148,7 @@ def render_html(result: dict, show_code: bool = False) -> str:
              f'<div class="row">{_bar(p.done, p.written, n)}<span>{e(format_progress(p))}</span></div>',
              f'<p class="meta">chapter: {e(str(s["original"]))}<br>reproduction: {e(str(s["reproduction"]))}<br>'
              + ', '.join(f'{k} {s["status"][k]}' for k in STATUSES) + '</p>'] + [f'<p class="meta">note: {e(n)}</p>' for n in result.get('notes', [])]
-    cells_by_sec = {}
+    cells_by_sec, goals = {}, _goals(ch, [c['ref'] for c in result['cells']])
     for c in result['cells']: cells_by_sec.setdefault(tuple(c['section']), []).append(c)
     for sec in result['sections']:
         cs = cells_by_sec.get(tuple(sec['path']), [])
@@ -161,7 +163,7 @@ def render_html(result: dict, show_code: bool = False) -> str:
             head = (f'<span class="tag {k}">{e(state)}</span><span class="name">%%reproduce {e(c["ref"])} &middot; cell {c["position"]} of {n}'
                     + (f' &middot; your cell {c["repro"][-1] + 1}' if c['repro'] else '') + '</span>'
                     + (f' <span class="meta">{e(c["detail"])}</span>' if c['detail'] else ''))
-            goal = f'<div class="goal">{e(_goal(ch, c["ref"]))}</div>'
+            goal = f'<div class="goal">{e(goals.get(c["ref"], ""))}</div>'
             mine = ''.join(f'<pre>{e(strip_magic(_text(nb["cells"][j].get("source", ""))))}</pre>{_outs_html(nb["cells"][j].get("outputs"))}' for j in c['repro'])
             if show_code:
                 oc = ch.cell(c['ref'])

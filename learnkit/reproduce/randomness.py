@@ -18,7 +18,7 @@ LEVELS = ('det', 'draw', 'derived')
 
 @dataclass(frozen=True)
 class Taint:
-    "How a value depends on draws: `level` (det, draw, derived), what it is (`obj`: '', loaders, loader, valid, model, learner, func, block), whether its data `split` is random, and `why`."
+    "How a value depends on draws: `level` (det, draw, derived), what it is (`obj`: '', loaders, loader, shuffled, valid, model, learner, func, block), whether its data `split` is random, and `why`."
     level: str = 'det'
     obj: str = ''
     split: bool = False
@@ -77,6 +77,10 @@ def root_name(n) -> str|None:
 def _kw_seeded(call) -> bool:
     return any(k.arg == 'seed' and not (isinstance(k.value, ast.Constant) and k.value.value is None) for k in call.keywords)
 
+def _shuffles(call) -> bool:
+    "Does loader `call` shuffle its items (`DataLoader(ds, shuffle=True)`)?"
+    return any(k.arg == 'shuffle' and not (isinstance(k.value, ast.Constant) and not k.value.value) for k in call.keywords)
+
 def random_split(call) -> bool:
     "Does `call` split data at random without a seed (`RandomSplitter()`, `valid_pct=` without `seed=`)?"
     for n in ast.walk(call):
@@ -130,6 +134,7 @@ class _Flow:
         "The taint of the items of iterable `e`: a shuffled loader's batches are random."
         t = self.expr(e)
         if t.obj == 'loader': return Taint('derived', '', t.split, t.why or 'a shuffled training loader')
+        if t.obj == 'shuffled': return Taint('draw', '', False, t.why)  # the items themselves, in a drawn order
         if t.obj in ('valid', 'loaders'): return Taint('derived', '', True, t.why) if t.split else DET
         return Taint(t.level, '', t.split, t.why) if t.random else DET
 
@@ -160,6 +165,7 @@ class _Flow:
             return Taint('draw', 'learner' if name in LEARNERS else 'model', split, f'{src} starts from random weights')
         if name == 'DataBlock': return Taint('det', 'block', random_split(c) and not self.seeded, 'a random split')
         if name in LOADERS:
+            if _shuffles(c) and not self.seeded: return Taint('draw', 'shuffled', False, 'a loader with `shuffle=True`')
             split = (random_split(c) or any(a.split for a in args) or (recv is not None and recv.split)) and not self.seeded
             return Taint('draw' if split else 'det', 'loaders', split, 'a random split' if split else '')
         if name[:1].isupper() and any(a.obj == 'model' for a in args):  # `nn.Sequential(nn.Linear(...), ...)`: a model of models
@@ -219,7 +225,10 @@ class _Flow:
             for tg in st.targets: self.assign(tg, t)
         elif isinstance(st, ast.AnnAssign) and st.value is not None: self.assign(st.target, self.expr(st.value))
         elif isinstance(st, ast.AugAssign): self.assign(st.target, join(self.expr(st.target), self.expr(st.value)))
-        elif isinstance(st, ast.Expr) and not last: self.expr(st.value)  # for what it does: a seed, say
+        elif isinstance(st, ast.Expr) and not last:
+            t = self.expr(st.value)  # for what it does: a seed, say
+            if isinstance(st.value, ast.Call) and self.expr(st.value.func).obj == 'func' and t.random:
+                self.shown.append(t)  # a function of the chapter's called for what it prints (`apply_step(params)` in a loop)
         elif isinstance(st, (ast.For, ast.AsyncFor)):
             self.assign(st.target, self.iterate(st.iter))
             for _ in range(2):  # twice: a value fed back through the loop (`x = f(x @ w)`) reaches its fixed point
@@ -237,7 +246,7 @@ class _Flow:
         if last and isinstance(st, ast.Expr):
             t = self.expr(st.value)
             # a model, loaders or a function shows its structure (a repr), which no draw changes
-            self.shown.append(DET if t.obj in ('model', 'learner', 'loaders', 'loader', 'valid', 'block', 'func') else t)
+            self.shown.append(DET if t.obj in ('model', 'learner', 'loaders', 'loader', 'shuffled', 'valid', 'block', 'func') else t)
 
     def define(self, st) -> Taint:
         "A function or class: random when its body draws, builds random weights, or reads a random value of the cells above."

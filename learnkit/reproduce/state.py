@@ -13,14 +13,14 @@ from ..base.files import read_bytes
 from .rules import VERDICTS, Tolerance, answered, is_done, parse_reproduce_line, reproduce_ref, written
 from ..book.chapters import Chapter, check_notebook, load_chapter, resolve
 from .align import pair_cells, pairing_key, remember_pairs
-from .verdict import Verdict, is_learnkit_output, verdict_keys
+from .verdict import Verdict, goal_keys, is_learnkit_output, verdict_keys
 from ..book.code import code_facts, facts_key, remember_facts
 from ..store.attempts import code_hash, hints_taken, ran_codes, record_progress
 from ..store.db import get_store
 
 # %% auto #0
 __all__ = ['STAGES', 'PROGRESS_VERSION', 'PROGRESS_KEYS', 'CellState', 'QuestionState', 'SectionState', 'SectionProgress',
-           'Progress', 'ReproductionState', 'load_reproduction', 'claimed_chapter', 'reproduction_state',
+           'Progress', 'ReproductionState', 'load_reproduction', 'claimed_chapter', 'kept_goals', 'reproduction_state',
            'check_reproduction']
 
 # %% ../../nbs/reproduce/05_state.ipynb #5000c9d5
@@ -338,6 +338,22 @@ def _paired(store, ocells: list, rcells: list, unwritten) -> list:
     pairs = pair_cells(ocells, rcells, unwritten)
     store.cache_put_many('pairs', {key: json.dumps([p.to_dict() for p in pairs])})
     return pairs
+
+def kept_goals(chapter, refs: list, store=None) -> dict:
+    "The goal line (`goals.goal_of`) of each book cell of `refs` in `chapter`, from the store when its cell and the chapter are unchanged."
+    store = store or get_store()
+    cells = [chapter.cell(r) for r in refs]
+    keys = goal_keys(cells, chapter)
+    kept = store.cache_get_many('goal', keys)
+    out, new = {}, {}
+    for r, c, k in zip(refs, cells, keys):
+        g = kept.get(k)
+        if not (isinstance(g, str) and g.startswith('→ ')):
+            from learnkit.reproduce.goals import goal_of  # here: goals need the judge's output kinds, and most are kept
+            g = new[k] = goal_of(c, chapter)
+        out[r] = g
+    store.cache_put_many('goal', new)
+    return out
 
 def _recall_code(store, sources: list) -> dict:
     "Fill `book.code`'s per-source facts from the store; the keys of the `sources` it did not have, to keep once worked out."

@@ -11,7 +11,7 @@ from .rules import SYMBOLS, VERDICTS, Tolerance, is_done
 
 # %% auto #0
 __all__ = ['VERDICT_VERSION', 'LEARNKIT_MIME', 'JUDGE_VERSION', 'Verdict', 'is_learnkit_output', 'chapter_digest', 'verdict_keys',
-           'verdict_key']
+           'goal_keys', 'verdict_key']
 
 # %% ../../nbs/reproduce/01a_verdict.ipynb #8ae81044
 VERDICT_VERSION = 2
@@ -61,7 +61,7 @@ def is_learnkit_output(output: dict) -> bool:
     return isinstance(md, dict) and bool(md.get('learnkit'))
 
 # %% ../../nbs/reproduce/01a_verdict.ipynb #6fb8769e
-JUDGE_VERSION = 1  # raise it when a change to the judge (`reproduce.judge`) changes verdicts: every kept verdict is then judged again
+JUDGE_VERSION = 2  # raise it when a change to the judge (`reproduce.judge`) changes verdicts: every kept verdict is then judged again
 
 def _digest(x) -> str: return hashlib.sha256(json.dumps(x, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -79,6 +79,11 @@ def verdict_keys(todo: list, chapter=None, numbers: dict|None = None) -> list[st
     "The key of each `(book_cell, outputs, tol, code)` of `todo`, judged in `chapter` with the learner's cell `numbers`: what they share is hashed once."
     shared = _digest([JUDGE_VERSION, chapter_digest(chapter) if chapter is not None else '', sorted((numbers or {}).items())])
     return [_digest([shared, c.id, c.code, c.outputs, outputs, tol.to_dict(), code]) for c, outputs, tol, code in todo]
+
+def goal_keys(book_cells: list, chapter=None) -> list[str]:
+    "The key under which the goal line (`goals.goal_of`) of each of `book_cells` of `chapter` is kept: its code, outputs and the chapter's code."
+    shared = _digest([JUDGE_VERSION, 'goal', chapter_digest(chapter) if chapter is not None else ''])
+    return [_digest([shared, c.id, c.code, c.outputs]) for c in book_cells]
 
 def verdict_key(book_cell, outputs: list, tol: Tolerance, chapter=None, code: str|None = None, numbers: dict|None = None) -> str:
     "The key under which `judge_cell(book_cell, outputs, tol, chapter, code, numbers)`'s verdict is kept."
