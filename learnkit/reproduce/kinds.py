@@ -121,10 +121,10 @@ def random_text(goal: str, got: str, how: str) -> str|None:
             if a.shape is not None and b.shape is not None and a.shape != b.shape: return f'expected shape {a.shape}, got {b.shape}'
             if a.dtype != b.dtype: return f'expected dtype {a.dtype}, got {b.dtype}'
         return ''
-    if how == 'derived' and g[:1] == o[:1] and g[:1] in ('[', '(') and g[-1:] == o[-1:]:
-        n, m = len(split_top(g[1:-1])), len(split_top(o[1:-1]))  # a list computed from random values: its length holds
+    if g[:1] == o[:1] and g[:1] in ('[', '(') and g[-1:] == o[-1:]:
+        n, m = len(split_top(g[1:-1])), len(split_top(o[1:-1]))  # a list drawn or computed from random values: its length holds
         return '' if n == m else f'expected {n} items, got {m}'
-    if how == 'derived' and re.fullmatch(r"""'[^'\n]*'|"[^"\n]*\"""", g) and re.fullmatch(r"""'[^'\n]*'|"[^"\n]*\"""", o):
+    if re.fullmatch(r"""'[^'\n]*'|"[^"\n]*\"""", g) and re.fullmatch(r"""'[^'\n]*'|"[^"\n]*\"""", o):
         return ''  # a string picked by a random model: being one string is what holds
     if not arrays_in(g, 1) and not re.search(r'\d', g):
         gl, ol = g.count('\n') + 1, o.count('\n') + 1  # words drawn at random (generated text): as many lines is what holds
