@@ -4,7 +4,7 @@
 
 # %% ../../nbs/base/02_files.ipynb #ba09ec2a
 from __future__ import annotations
-import errno, os, re, stat  # shutil and tempfile load on a write: a read-only command doesn't pay for them
+import errno, os, stat  # shutil and tempfile load on a write: a read-only command doesn't pay for them
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +72,12 @@ def check_target(path, force: bool = False) -> Path:
     return Path(os.path.realpath(path))
 
 # %% ../../nbs/base/02_files.ipynb #55b0423b
-_SURROGATE = re.compile('[\ud800-\udfff]')
-
 def _as_bytes(data) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)): return bytes(data)
     try: return data.encode('utf-8')
-    except UnicodeEncodeError: return _SURROGATE.sub('\ufffd', data).encode('utf-8')
+    except UnicodeEncodeError:  # lone surrogates (from a file name): the pattern compiles only when one turns up
+        import re
+        return re.sub('[\ud800-\udfff]', '\ufffd', data).encode('utf-8')
 
 def _replace_with(path: Path, fill, old=None) -> Path:
     "Write a temporary file beside `path` with `fill(f)` and rename it over `path` (whose `os.stat` is `old`, if it exists)."

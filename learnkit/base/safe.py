@@ -7,13 +7,20 @@ from __future__ import annotations
 import re  # html is imported by `html_text`: importing it compiles a pattern, 2 ms a command that writes no page pays
 from urllib.parse import quote, urlsplit
 
+class _Pattern:
+    "A regular expression compiled when first used: most commands print plain ASCII and never need most of these (6 ms a command)."
+    def __init__(self, pattern: str, flags: int = 0): self.args, self.p = (pattern, flags), None
+    def __getattr__(self, name):  # `sub`, `search`, `findall`...: the compiled pattern's
+        if self.p is None: self.p = re.compile(*self.args)
+        return getattr(self.p, name)
+
 # %% auto #0
 __all__ = ['plain_text', 'html_text', 'md_text', 'md_code', 'md_fence', 'terminal', 'safe_href', 'html_link', 'md_link',
            'md_image', 'md_inert']
 
 # %% ../../nbs/base/03_safe.ipynb #2e9f87ea
-_UNSAFE = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
-_SURROGATE = re.compile('[\ud800-\udfff]')
+_UNSAFE = _Pattern('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]')
+_SURROGATE = _Pattern('[\ud800-\udfff]')
 
 def plain_text(s) -> str:
     "`s` (any value, `None` as '') as text: control characters (but tab and line breaks) and bidi overrides removed, lone surrogates as U+FFFD."
@@ -27,7 +34,7 @@ def html_text(s) -> str:
     return html.escape(plain_text(s), quote=True)
 
 # %% ../../nbs/base/03_safe.ipynb #fa4644a8
-_MD_SPECIAL = re.compile(r'''[\\`*_{}\[\]()#+\-.!|~"'=:$&<>]''')
+_MD_SPECIAL = _Pattern(r'''[\\`*_{}\[\]()#+\-.!|~"'=:$&<>]''')
 _MD_ENTITY = {'&': '&amp;', '<': '&lt;', '>': '&gt;'}
 
 def md_text(s, inline: bool = True) -> str:
@@ -37,7 +44,7 @@ def md_text(s, inline: bool = True) -> str:
     return _MD_SPECIAL.sub(lambda m: _MD_ENTITY.get(m[0]) or '\\' + m[0], s)
 
 # %% ../../nbs/base/03_safe.ipynb #a06f1164
-_TICKS = re.compile('`+')
+_TICKS = _Pattern('`+')
 
 def md_code(s) -> str:
     "`s` as an inline Markdown code span (line breaks as spaces), whatever backticks it holds; '' for empty text."
@@ -54,12 +61,12 @@ def md_fence(s, info: str = '') -> str:
     return f"{fence}{re.sub(r'[^A-Za-z0-9_+.-]', '', str(info or ''))}\n{s}\n{fence}"
 
 # %% ../../nbs/base/03_safe.ipynb #c962f6ae
-_ESC_SEQ = re.compile(
+_ESC_SEQ = _Pattern(
     r'(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?'  # OSC, DCS, SOS, PM, APC and their payload
     r'|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?'  # CSI: colours, cursor moves, clearing
     r'|\x1b[ -/]*[0-~]?')  # the rest: ESC c (reset), ESC 7, ESC ( B, ...
-_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
-_ASCII_CONTROL = re.compile('[\x00-\x08\x0b-\x1f\x7f]')  # what `_CONTROL` and `_ESC_SEQ` can match in ASCII text (an escape sequence starts with ESC)
+_CONTROL = _Pattern('[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
+_ASCII_CONTROL = _Pattern('[\x00-\x08\x0b-\x1f\x7f]')  # what `_CONTROL` and `_ESC_SEQ` can match in ASCII text (an escape sequence starts with ESC)
 
 def terminal(s, inline: bool = False) -> str:
     "`s` safe to print on a terminal: escape sequences and control characters (newline and tab kept unless `inline`) removed."
@@ -69,7 +76,7 @@ def terminal(s, inline: bool = False) -> str:
     return ' '.join(s.split()) if inline else s
 
 # %% ../../nbs/base/03_safe.ipynb #7cc550ea
-_SCHEME = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:')
+_SCHEME = _Pattern(r'^[A-Za-z][A-Za-z0-9+.-]*:')
 _URL_SAFE = "/:?#[]@!$&*+,;=%~-._"
 
 def safe_href(target, relative: bool = True) -> str|None:
@@ -102,10 +109,10 @@ def md_image(alt, target, relative: bool = True) -> str:
     return md_text(alt) if href is None else f'![{md_text(alt)}]({href})'
 
 # %% ../../nbs/base/03_safe.ipynb #5e15d8c5
-_FENCED = re.compile(r'(^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\2[ \t]*$|\Z)|`+[^`\n]*?`+)', re.M | re.S)
-_IMG_TAG = re.compile(r'<img\b([^<>]*)/?>', re.I)
-_ATTR = re.compile(r"""\b(src|alt|caption)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-_MD_LINK = re.compile(r'(!?)\[([^\[\]]*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\))?[^()\s<>]*)>?(?:\s+"[^"]*")?\s*\)')
+_FENCED = _Pattern(r'(^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\2[ \t]*$|\Z)|`+[^`\n]*?`+)', re.M | re.S)
+_IMG_TAG = _Pattern(r'<img\b([^<>]*)/?>', re.I)
+_ATTR = _Pattern(r"""\b(src|alt|caption)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_MD_LINK = _Pattern(r'(!?)\[([^\[\]]*)\]\(\s*<?([^()\s<>]*(?:\([^()\s]*\))?[^()\s<>]*)>?(?:\s+"[^"]*")?\s*\)')
 
 def _inert_part(s: str) -> str:
     def img(m):
