@@ -254,6 +254,9 @@ def test_verdicts_are_kept_until_the_cell_changes(tmp_path, monkeypatch):
     edited['outputs'] = [res('0')]
     S.reproduction_state(ch, nb)
     assert len(calls) == n + 1  # one cell changed: one judged
+    nb['cells'].insert(0, dict(cell_type='code', source='x_mine = 1', metadata={}, outputs=[], execution_count=None))
+    S.reproduction_state(ch, nb)
+    assert len(calls) == n + 1  # a cell of the learner's own at the top renumbers every cell: none judged again
 
 def test_long_outputs_are_judged_in_linear_time():
     "A 100 KB line without spaces costs no more than twice the same length with spaces (no backtracking on untrusted text)."

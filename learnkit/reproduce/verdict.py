@@ -75,10 +75,16 @@ def chapter_digest(chapter) -> str:
     _CHAPTER_DIGESTS[id(chapter)] = (chapter, d)
     return d
 
+def _raised(outputs) -> bool: return any(isinstance(o, dict) and o.get('output_type') == 'error' for o in outputs or [])
+
 def verdict_keys(todo: list, chapter=None, numbers: dict|None = None) -> list[str]:
-    "The key of each `(book_cell, outputs, tol, code)` of `todo`, judged in `chapter` with the learner's cell `numbers`: what they share is hashed once."
-    shared = _digest([JUDGE_VERSION, chapter_digest(chapter) if chapter is not None else '', sorted((numbers or {}).items())])
-    return [_digest([shared, c.id, c.code, c.outputs, outputs, tol.to_dict(), code]) for c, outputs, tol, code in todo]
+    """The key of each `(book_cell, outputs, tol, code)` of `todo`, judged in `chapter` with the learner's cell `numbers`: what
+    they share is hashed once. The numbers count only for outputs that hold an error, the one verdict that names a cell (a
+    cell above to run): a cell inserted at the top renumbers every cell, and the others' verdicts stay kept."""
+    shared = _digest([JUDGE_VERSION, chapter_digest(chapter) if chapter is not None else ''])
+    numbered = _digest([shared, sorted((numbers or {}).items())])
+    return [_digest([numbered if _raised(outputs) else shared, c.id, c.code, c.outputs, outputs, tol.to_dict(), code])
+            for c, outputs, tol, code in todo]
 
 def goal_keys(book_cells: list, chapter=None) -> list[str]:
     "The key under which the goal line (`goals.goal_of`) of each of `book_cells` of `chapter` is kept: its code, outputs and the chapter's code."
